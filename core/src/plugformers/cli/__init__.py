@@ -1,0 +1,1 @@
+"""The ``plugformers`` command line. Subcommands are registered through ``register_commands``."""
