@@ -59,8 +59,9 @@ def _ml_dtypes() -> Any:
     try:
         import ml_dtypes
     except ImportError:
-        raise MissingDependencyError(
-            "bfloat16 and float8 tensors need the ml_dtypes package in NumPy: pip install ml_dtypes"
+        raise CheckpointError(
+            "bfloat16 and float8 tensors need the ml_dtypes package to be read or written as NumPy arrays:"
+            " pip install ml_dtypes"
         ) from None
     return ml_dtypes
 
@@ -74,14 +75,17 @@ def numpy_dtype(code: str) -> Any:
         attribute = name.split(".", 1)[1]
         ml_dtypes = _ml_dtypes()
         if not hasattr(ml_dtypes, attribute):
-            raise MissingDependencyError(f"dtype {code} needs a newer ml_dtypes with {attribute}: pip install -U ml_dtypes")
+            raise CheckpointError(f"dtype {code} needs a newer ml_dtypes with {attribute}: pip install -U ml_dtypes")
         return np.dtype(getattr(ml_dtypes, attribute))
     return np.dtype(name)
 
 
 def torch_dtype(code: str) -> Any:
     """The torch dtype of a safetensors code."""
-    import torch
+    try:
+        import torch
+    except ImportError:
+        raise MissingDependencyError("reading tensors as torch.Tensor needs PyTorch: pip install torch") from None
 
     name = lookup(code).torch
     if not hasattr(torch, name):

@@ -25,7 +25,9 @@ def parse_size(size: int | str, *, name: str = "size") -> int:
     else:
         match = _SIZE.match(size)
         if match is None:
-            raise ConfigError(f"{name}={size!r} is not a size: use an integer followed by a unit, e.g. '5GB' or '10KiB'")
+            raise ConfigError(
+                f"{name}={size!r} is not a size: use an integer followed by a unit, e.g. '5GB' or '10KiB'"
+            )
         number, unit = float(match.group(1)), match.group(2)
         upper = unit.upper()
         if upper in _BINARY:
