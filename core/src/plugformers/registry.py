@@ -171,12 +171,24 @@ class Registry:
         if current is None:
             table[key] = record
             return
-        # Deterministic winner: plugins are loaded in sorted order, the first claim wins.
+        # Deterministic winner: for a model_type, the distribution named plugformers-<model_type>
+        # (the architecture's own package); otherwise, and among the rest, the first plugin in
+        # name order (plugins are loaded sorted by name).
+        winner, loser = current, record
+        if kind == "model_type" and _owns(record, key) and not _owns(current, key):
+            winner, loser = record, current
+            table[key] = record
         for i, conflict in enumerate(self.conflicts):
             if conflict.kind == kind and conflict.key == key:
-                self.conflicts[i] = Conflict(kind, key, conflict.winner, conflict.losers + (record.plugin,))
+                losers = tuple(p for p in (*conflict.losers, loser.plugin) if p != winner.plugin)
+                self.conflicts[i] = Conflict(kind, key, winner.plugin, losers)
                 return
-        self.conflicts.append(Conflict(kind, key, current.plugin, (record.plugin,)))
+        self.conflicts.append(Conflict(kind, key, winner.plugin, (loser.plugin,)))
+
+
+def _owns(record: Any, model_type: str) -> bool:
+    dist = (getattr(record, "distribution", None) or "").lower().replace("_", "-")
+    return dist == "plugformers-" + model_type.replace("_", "-")
 
 
 def build_registry(candidates: list[PluginCandidate] | None = None) -> Registry:

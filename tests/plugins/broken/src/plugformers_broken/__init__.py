@@ -1,0 +1,1 @@
+"""Deliberately broken plugins for plugformers' isolation tests."""

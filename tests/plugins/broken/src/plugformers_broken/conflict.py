@@ -1,0 +1,6 @@
+from plugformers import hookimpl
+
+
+@hookimpl
+def register_architectures(register):
+    register("toy", config="plugformers_broken.conflict:RivalConfig")

@@ -1,0 +1,6 @@
+from plugformers import hookimpl
+
+
+@hookimpl
+def register_architectures(register):
+    register("malformed", config="not a module path")

@@ -1,0 +1,1 @@
+"""A throwaway plugin for plugformers' discovery tests (not a real architecture)."""
