@@ -7,7 +7,6 @@ import subprocess
 import sys
 
 
-
 def test_installed_plugin_is_listed(plugin_env, run_cli):
     result = run_cli(["list"], plugin_env, check=True)
     row = next(line for line in result.stdout.splitlines() if line.startswith("toy "))

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 
 import pytest
-
 from plugformers.configuration import PretrainedConfig
 from plugformers.errors import ConfigError
 

@@ -1,5 +1,4 @@
 import pytest
-
 from plugformers.outputs import MaskedLMOutput, SequenceClassifierOutput
 
 

@@ -240,7 +240,7 @@ class PretrainedConfig:
         return json.dumps(self.to_dict(), indent=2, sort_keys=True) + "\n"
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any], **overrides: Any) -> "PretrainedConfig":
+    def from_dict(cls, data: dict[str, Any], **overrides: Any) -> PretrainedConfig:
         if not isinstance(data, dict):
             raise ConfigError(f"a config must be a JSON object, got {type(data).__name__}")
         data = dict(data)
@@ -251,7 +251,7 @@ class PretrainedConfig:
         return cls(**data)
 
     @classmethod
-    def from_json_file(cls, path: str | os.PathLike) -> "PretrainedConfig":
+    def from_json_file(cls, path: str | os.PathLike) -> PretrainedConfig:
         return cls.from_dict(read_config_dict(path))
 
     def save_pretrained(self, directory: str | os.PathLike) -> Path:
@@ -266,8 +266,8 @@ class PretrainedConfig:
         return target
 
     @classmethod
-    def from_pretrained(cls, reference: str | os.PathLike, **kwargs: Any) -> "PretrainedConfig":
-        from .hub import split_hub_kwargs, resolve_file
+    def from_pretrained(cls, reference: str | os.PathLike, **kwargs: Any) -> PretrainedConfig:
+        from .hub import resolve_file, split_hub_kwargs
 
         hub_kwargs, overrides = split_hub_kwargs(kwargs)
         path = resolve_file(reference, CONFIG_NAME, **hub_kwargs)
@@ -282,7 +282,7 @@ class PretrainedConfig:
     def __repr__(self) -> str:
         return f"{type(self).__name__} {self.to_json_string()}"
 
-    def copy(self) -> "PretrainedConfig":
+    def copy(self) -> PretrainedConfig:
         return type(self).from_dict(self.to_dict())
 
 

@@ -9,8 +9,9 @@ framework or a modeling file; records hold ``"module:Class"`` strings.
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import pluggy
 
