@@ -12,11 +12,12 @@ Environment variables:
 from __future__ import annotations
 
 import importlib
-import importlib.metadata as metadata
 import os
 import re
 from dataclasses import dataclass
 from types import ModuleType
+
+from .entry_points import Distribution, entry_points, installed_distributions, normalise_name  # noqa: F401
 
 ENTRY_POINT_GROUP = "plugformers"
 
@@ -26,10 +27,6 @@ class PluginCandidate:
     name: str
     module: str
     distribution: str | None
-
-
-def normalise_name(name: str) -> str:
-    return re.sub(r"[-_.]+", "-", name).lower()
 
 
 def env_list(variable: str) -> set[str] | None:
@@ -43,12 +40,9 @@ def strict_mode() -> bool:
     return os.environ.get("PLUGFORMERS_STRICT", "").strip().lower() in ("1", "true", "yes", "on")
 
 
-def discover_candidates() -> list[PluginCandidate]:
+def discover_candidates(distributions: dict[str, Distribution] | None = None) -> list[PluginCandidate]:
     """Entry points of the ``plugformers`` group, sorted by name (deterministic order)."""
-    found = []
-    for ep in metadata.entry_points(group=ENTRY_POINT_GROUP):
-        dist = getattr(ep, "dist", None)
-        found.append(PluginCandidate(ep.name, ep.value, dist.name if dist is not None else None))
+    found = [PluginCandidate(name, value, dist.name) for name, value, dist in entry_points(ENTRY_POINT_GROUP, distributions)]
     found.sort(key=lambda c: (c.name, c.distribution or ""))
     return found
 
@@ -67,36 +61,17 @@ def is_selected(candidate: PluginCandidate, allow: set[str] | None, deny: set[st
 _REQUIREMENT_NAME = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)")
 
 
-class InstalledDistributions:
-    """Normalised names of installed distributions, read once, lazily."""
-
-    def __init__(self) -> None:
-        self._names: set[str] | None = None
-
-    def __contains__(self, name: str) -> bool:
-        if self._names is None:
-            names = set()
-            for dist in metadata.distributions():
-                raw = getattr(dist, "_normalized_name", None) or dist.metadata["Name"] or ""
-                names.add(normalise_name(raw))
-            self._names = names
-        return normalise_name(name) in self._names
-
-
-def missing_requirements(distribution: str | None, installed: InstalledDistributions) -> list[str]:
+def missing_requirements(distribution: str | None, installed: dict[str, Distribution]) -> list[str]:
     """Unconditional requirements of ``distribution`` that are not installed."""
-    if distribution is None:
-        return []
-    try:
-        requires = metadata.requires(distribution) or []
-    except metadata.PackageNotFoundError:
+    dist = installed.get(normalise_name(distribution)) if distribution else None
+    if dist is None:
         return []
     missing = []
-    for requirement in requires:
+    for requirement in dist.requires():
         if ";" in requirement and "extra" in requirement.split(";", 1)[1]:
             continue  # optional extras are checked when a framework is used
         match = _REQUIREMENT_NAME.match(requirement)
-        if match and match.group(1) not in installed:
+        if match and normalise_name(match.group(1)) not in installed:
             missing.append(requirement.strip())
     return missing
 

@@ -18,11 +18,11 @@ import pluggy
 from . import hookspecs
 from .errors import MissingDependencyError, PluginError
 from .plugin_loading import (
-    InstalledDistributions,
     PluginCandidate,
     discover_candidates,
     env_list,
     import_plugin_module,
+    installed_distributions,
     is_selected,
     missing_requirements,
     strict_mode,
@@ -198,10 +198,10 @@ def build_registry(candidates: list[PluginCandidate] | None = None) -> Registry:
     registry = Registry()
     manager = pluggy.PluginManager(hookspecs.PROJECT_NAME)
     manager.add_hookspecs(hookspecs)
+    installed = installed_distributions()
     if candidates is None:
-        candidates = discover_candidates()
+        candidates = discover_candidates(installed)
     allow, deny = env_list("PLUGFORMERS_PLUGINS"), env_list("PLUGFORMERS_DISABLE_PLUGINS")
-    installed = InstalledDistributions()
 
     def problem(candidate: PluginCandidate, stage: str, message: str, error: BaseException | None = None):
         registry.problems.append(PluginProblem(candidate.name, candidate.distribution, stage, message))
