@@ -94,6 +94,15 @@ def docs(session: nox.Session) -> None:
 
 
 @nox.session(python=PYTHON)
+def bench(session: nox.Session) -> None:
+    """Benchmarks against Transformers measured in the same run; writes docs/benchmarks.md."""
+    session.install(TORCH, TF, *FLAX, *TOKENIZER_LIBS, ORACLE_PT, "gguf", "matplotlib", "setuptools>=68")
+    session.install("--no-deps", *CHECKPOINT_PACKAGES)
+    install_project(session)
+    session.run("python", "tests/benchmarks/run_benchmarks.py", *session.posargs, env=ENV)
+
+
+@nox.session(python=PYTHON)
 def demo(session: nox.Session) -> None:
     """The main job: install plugformers with every plugin and show what is installed."""
     session.install(TORCH, *TOKENIZER_LIBS)

@@ -1,0 +1,46 @@
+"""Measuring helpers shared by the benchmarks: medians of fresh-process timings."""
+
+from __future__ import annotations
+
+import json
+import os
+import statistics
+import subprocess
+import sys
+from dataclasses import asdict, dataclass
+
+
+@dataclass
+class Row:
+    """One benchmark row: ours vs Transformers, measured in the same run."""
+
+    benchmark: str
+    case: str
+    ours: float
+    theirs: float | None
+    unit: str
+    target: str = ""
+    note: str = ""
+
+    @property
+    def ratio(self) -> float | None:
+        if self.theirs in (None, 0):
+            return None
+        return self.ours / self.theirs
+
+    def as_dict(self) -> dict:
+        return {**asdict(self), "ratio": self.ratio}
+
+
+def run_python(code: str, *, python: str = sys.executable, env: dict | None = None, timeout: int = 600) -> dict:
+    """Run ``code`` in a fresh interpreter; it must print one JSON object on its last line."""
+    full_env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2")
+    full_env.update(env or {})
+    out = subprocess.run([python, "-c", code], capture_output=True, text=True, env=full_env, timeout=timeout)
+    if out.returncode != 0:
+        raise RuntimeError(f"benchmark subprocess failed:\n{out.stderr[-3000:]}")
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def median_of(values: list[float]) -> float:
+    return statistics.median(values)
