@@ -10,14 +10,14 @@ load as state ``j`` (new) or state ``j - 1`` (old).
 from __future__ import annotations
 
 import numpy as np
-
 from plugformers.checkpoint import save_checkpoint
 
-# (max_shard_size per state: 3 shards, 3 shards, one file, 2 shards): deterministic, tiny, each state distinguishable by its values.
+# max_shard_size per state: 3 shards, 3 shards (same names: the collision case), one file, 2 shards.
 _SIZES = (250, 400, 10**9, 600)
 
 
 def state(index: int) -> dict[str, np.ndarray]:
+    """Deterministic tiny tensors; each state is distinguishable by its values and key set."""
     base = index % len(_SIZES)
     rng = np.random.default_rng(base)
     return {

@@ -5,7 +5,7 @@ It answers what ``huggingface_hub.hf_hub_download`` (2.x) asks when downloading 
 and ``Content-Length`` headers, and ``404`` with ``X-Error-Code: RepoNotFound`` /
 ``RevisionNotFound`` / ``EntryNotFound`` for what does not exist. A repo can be private: it then
 answers only requests carrying ``Authorization: Bearer <token>`` (401 + RepoNotFound otherwise,
-as the Hub does). Any other path (e.g. ``/api/agent-harnesses``) is a plain 404.
+as the Hub does); a repo can also be set to fail every request with a given HTTP status. Any other path (e.g. ``/api/agent-harnesses``) is a plain 404.
 
 The server listens on 127.0.0.1 on an ephemeral port, serves from a daemon thread, logs every
 request (method, path, headers) and is stopped by :meth:`HubTestServer.stop`.
@@ -27,6 +27,7 @@ class Repo:
     refs: dict[str, str] = field(default_factory=dict)
     commits: dict[str, dict[str, bytes]] = field(default_factory=dict)
     token: str | None = None  # private repo: the token it requires
+    fail_status: int | None = None  # answer every request with this HTTP status (no error code)
 
     def add_commit(self, files: dict[str, bytes], *, ref: str | None = "main") -> str:
         digest = hashlib.sha1(repr(sorted(files.items())).encode() + str(len(self.commits)).encode()).hexdigest()
@@ -107,6 +108,8 @@ class HubTestServer:
         repo = self.repos.get(repo_id)
         if repo is None:
             return 404, {"X-Error-Code": "RepoNotFound"}, b"Repository not found"
+        if repo.fail_status is not None:
+            return repo.fail_status, {}, b"server error"
         if repo.token is not None and headers.get("authorization") != f"Bearer {repo.token}":
             return 401, {"X-Error-Code": "RepoNotFound"}, b"Repository not found"
         commit = repo.refs.get(revision, revision)

@@ -14,10 +14,9 @@ import random
 import signal
 import time
 
+import checkpoint_kill_worker as worker
 import numpy as np
 import pytest
-
-import checkpoint_kill_worker as worker
 from plugformers.checkpoint import CheckpointReader
 
 KILLS = 60
