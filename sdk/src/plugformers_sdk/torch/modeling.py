@@ -273,11 +273,19 @@ class PreTrainedModel(nn.Module):
         device = torch.device(device if device is not None else "cpu")
         with torch.device("meta"):
             model = cls(config)
-        with pretrained_io.open_weights(directory) as reader:
+        reader = pretrained_io.open_weights(directory)
+        try:
             plan = model._plan(pretrained_io.checkpoint_shapes(reader))
             plan.report.raise_if_errors(reader.path)
             if device.type != "meta":
                 model._assign_checkpoint(reader, plan.assignments, target_dtype, device)
+        except BaseException:
+            reader.close()
+            raise
+        if device.type == "meta" or not plan.assignments:
+            reader.close()
+        # Otherwise the reader is not closed: the loaded tensors are views of its memory map,
+        # which stays mapped until the last of them is freed (closing would unmap it under them).
         model.tie_weights()
         if device.type != "meta":
             rebuild_computed_buffers(model, device)
