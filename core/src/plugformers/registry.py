@@ -49,6 +49,8 @@ from .records import (
 BUILTIN_PLUGINS = (
     PluginCandidate("builtin-frameworks", "plugformers.builtin.frameworks", "plugformers"),
     PluginCandidate("builtin-commands", "plugformers.builtin.commands", "plugformers"),
+    PluginCandidate("builtin-tasks", "plugformers.builtin.tasks", "plugformers"),
+    PluginCandidate("builtin-sources", "plugformers.builtin.sources", "plugformers"),
 )
 
 _HOOKS: tuple[tuple[str, Callable[..., Any]], ...] = (
