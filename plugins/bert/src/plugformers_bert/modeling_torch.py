@@ -82,7 +82,7 @@ class BertSelfAttention(nn.Module):
         self.query = Linear(config.hidden_size, config.hidden_size)
         self.key = Linear(config.hidden_size, config.hidden_size)
         self.value = Linear(config.hidden_size, config.hidden_size)
-        self.dropout_p = config.attention_probs_dropout_prob
+        self.dropout = Dropout(config.attention_probs_dropout_prob)
 
     def _heads(self, x: torch.Tensor) -> torch.Tensor:
         return x.view(x.shape[0], x.shape[1], self.num_heads, self.head_dim).transpose(1, 2)
@@ -98,7 +98,7 @@ class BertSelfAttention(nn.Module):
             if past_key_value is not None:
                 key = torch.cat((past_key_value[0], key), dim=2)
                 value = torch.cat((past_key_value[1], value), dim=2)
-        context = scaled_dot_product_attention(query, key, value, attention_mask, dropout_p=self.dropout_p,
+        context = scaled_dot_product_attention(query, key, value, attention_mask, dropout_p=self.dropout.p,
                                                training=self.training)
         context = context.transpose(1, 2).reshape(hidden_states.shape[0], hidden_states.shape[1], -1)
         return context, (key, value)
