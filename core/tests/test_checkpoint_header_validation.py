@@ -9,6 +9,7 @@ import tracemalloc
 
 import numpy as np
 import pytest
+
 from plugformers.checkpoint import CheckpointReader, save_checkpoint
 from plugformers.checkpoint.safetensors_file import SafetensorsFile
 from plugformers.errors import CheckpointError

@@ -13,6 +13,7 @@ import sys
 
 import numpy as np
 import pytest
+
 from plugformers.checkpoint import CheckpointReader, save_checkpoint
 from plugformers.errors import CheckpointError
 

@@ -7,6 +7,7 @@ import sys
 
 import numpy as np
 import pytest
+
 from plugformers.checkpoint import CheckpointReader, save_checkpoint
 
 SIZE = 64 * 2**20  # 64 MiB: large enough to see in RssAnon, small enough to stay fast

@@ -7,6 +7,7 @@ import os
 
 import numpy as np
 import pytest
+
 from plugformers.checkpoint import (
     CheckpointReader,
     atomic_write_bytes,

@@ -7,6 +7,7 @@ import os
 
 import numpy as np
 import pytest
+
 from plugformers.checkpoint import CheckpointReader, parse_size, save_checkpoint
 from plugformers.checkpoint.layout import SHARD_NAME
 from plugformers.errors import CheckpointError, ConfigError
