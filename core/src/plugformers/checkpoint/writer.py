@@ -39,6 +39,8 @@ from .layout import (
     SAFE_WEIGHTS_INDEX_NAME,
     SAFE_WEIGHTS_NAME,
     SHARD_NAME,
+    WEIGHTS_INDEX_NAME,
+    WEIGHTS_NAME,
     find_weights,
     shard_name,
 )
@@ -174,8 +176,6 @@ def _remove_stale(directory: Path, *, keep: set[str], previous_format: str | Non
 
 
 def _legacy_files(directory: Path) -> set[str]:
-    from .layout import WEIGHTS_INDEX_NAME, WEIGHTS_NAME
-
     names = {WEIGHTS_NAME}
     index = directory / WEIGHTS_INDEX_NAME
     if index.is_file():
