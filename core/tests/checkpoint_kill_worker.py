@@ -10,6 +10,7 @@ load as state ``j`` (new) or state ``j - 1`` (old).
 from __future__ import annotations
 
 import numpy as np
+
 from plugformers.checkpoint import save_checkpoint
 
 # max_shard_size per state: 3 shards, 3 shards (same names: the collision case), one file, 2 shards.

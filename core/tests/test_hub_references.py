@@ -5,8 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-import plugformers.registry
 import pytest
+
+import plugformers.registry
 from plugformers.checkpoint import save_checkpoint
 from plugformers.errors import ConfigError, ModelReferenceError
 from plugformers.hub import HUB_KWARGS, is_repo_id, resolve_checkpoint_dir, resolve_file, split_hub_kwargs

@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from hub_test_server import HubTestServer
+
 from plugformers.checkpoint import CheckpointReader, save_checkpoint
 from plugformers.errors import ModelReferenceError
 from plugformers.hub import resolve_checkpoint_dir, resolve_file
