@@ -7,7 +7,7 @@ writes them with TensorFlow ops (all of which compile under XLA).
 from __future__ import annotations
 
 import math
-from typing import Callable
+from collections.abc import Callable
 
 from .. import activations as spec
 from .framework import tf

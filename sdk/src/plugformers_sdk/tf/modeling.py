@@ -23,8 +23,8 @@ from __future__ import annotations
 import functools
 import logging
 import os
-from collections.abc import Mapping
-from typing import Any, Callable, ClassVar
+from collections.abc import Callable, Mapping
+from typing import Any, ClassVar
 
 import numpy as np
 
@@ -244,15 +244,17 @@ def _torch_class_name(model: Any) -> str:
 
 def _scoped_init(init: Callable) -> Callable:
     """Run a model's ``__init__`` inside a build scope taking ``initializer_range`` from its config,
-    unless a scope is already open (``from_config`` / ``from_pretrained``, or an outer model)."""
+    unless a scope is already open (``from_config`` / ``from_pretrained``, or an outer model), and
+    mark the model built."""
 
     @functools.wraps(init)
     def __init__(self, config, *args, **kwargs):
         if current_build_state() is not None:
             init(self, config, *args, **kwargs)
-            return
-        with build_scope(initializer_range=getattr(config, "initializer_range", 0.02)):
-            init(self, config, *args, **kwargs)
+        else:
+            with build_scope(initializer_range=getattr(config, "initializer_range", 0.02)):
+                init(self, config, *args, **kwargs)
+        self.built = True  # every variable exists now: Keras need not build on the first call
 
     __init__._plugformers_scoped = True
     return __init__

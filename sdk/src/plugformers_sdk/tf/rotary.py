@@ -9,7 +9,8 @@ angles. Cos/sin use the ``cat(freqs, freqs)`` layout and :func:`apply_rotary_pos
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
 
