@@ -15,8 +15,9 @@ reference, read its config and open its weights, and one way to write a checkpoi
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 from plugformers.configuration import PretrainedConfig
 from plugformers.errors import ConfigError

@@ -23,8 +23,9 @@ Anything else, or a bad value, is a :class:`plugformers.errors.ConfigError` nami
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any
 
 import numpy as np
 

@@ -15,7 +15,7 @@ default device placement: it is called inside a ``torch.device(...)`` context.
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import torch
 

@@ -24,8 +24,9 @@ from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, ClassVar, Mapping
+from typing import Any, ClassVar
 
 import numpy as np
 import torch
@@ -102,14 +103,22 @@ class PreTrainedModel(nn.Module):
         """Call at the end of a subclass ``__init__``: initialise weights (skipped on the meta
         device) and tie the tied weights."""
         if not any(p.is_meta for p in self.parameters()):
-            self.init_weights()
+            self._initialise(skip_done=True)
         self.tie_weights()
 
     def init_weights(self) -> None:
         """(Re-)initialise every weight with :meth:`_init_weights`, then tie."""
+        self._initialise(skip_done=False)
+
+    def _initialise(self, *, skip_done: bool) -> None:
+        # A nested model (the base inside a head) already initialised its modules in its own
+        # post_init; with skip_done they are not initialised a second time.
         with torch.no_grad():
             for module in self.modules():
+                if skip_done and module.__dict__.get("_plugformers_initialised"):
+                    continue
                 self._init_weights(module)
+                module.__dict__["_plugformers_initialised"] = True
         self._weights_initialised = True
         self.tie_weights()
 
@@ -229,7 +238,7 @@ class PreTrainedModel(nn.Module):
     # -- constructors -----------------------------------------------------------------------
     @classmethod
     def from_config(cls, config: PretrainedConfig, *, dtype: Any = None, seed: int = 0,
-                    device: str | torch.device | None = None) -> "PreTrainedModel":
+                    device: str | torch.device | None = None) -> PreTrainedModel:
         """A freshly initialised model (deterministic for a given ``seed``, without touching the
         global RNG), in eval mode."""
         target = torch_dtype(dtype, config)
@@ -256,7 +265,7 @@ class PreTrainedModel(nn.Module):
         cache_dir: str | os.PathLike[str] | None = None,
         subfolder: str | None = None,
         **config_overrides: Any,
-    ) -> "PreTrainedModel":
+    ) -> PreTrainedModel:
         """Load ``reference`` (local directory, checkpoint-source name or Hub id) in eval mode.
 
         ``dtype``: float32 (default), bfloat16, float16, or "auto" (the config's ``torch_dtype``).
