@@ -148,6 +148,10 @@ def test_canonical_names_are_transformers_names_without_a_forward_pass():
         shapes = {k: tuple(v.shape) for k, v in oracle.state_dict().items()}
         assert {k: v.shape for k, v in ours.canonical_state_dict().items()} == {k: shapes[k] for k in expected}
     assert ours.num_parameters() == sum(int(np.prod(s)) for k, s in shapes.items() if k != "lm_head.weight")
+    assert ours.num_parameters(exclude_embeddings=True) == ours.num_parameters() - 32 * 16
+    assert ours.get_input_embeddings() is ours.model.embed_tokens and ours.base_model is ours.model
+    assert ours.get_output_embeddings() is None  # tied: the head projects through embed_tokens.attend
+    assert tiny(tied=False).get_output_embeddings() is not None
 
 
 @pytest.mark.oracle

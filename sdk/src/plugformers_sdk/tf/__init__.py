@@ -12,7 +12,13 @@ from .attention import MultiHeadAttention, make_attention_mask, scaled_dot_produ
 from .canonical import CanonicalLayer, CanonicalTensor, canonical_variables, walk_canonical
 from .framework import keras, tf
 from .layers import MLP, Conv1D, Dropout, Embedding, GatedMLP, LayerNorm, Linear, RMSNorm
-from .losses import binary_cross_entropy_with_logits, cross_entropy, mse, sequence_classification_loss
+from .losses import (
+    binary_cross_entropy_with_logits,
+    cross_entropy,
+    infer_problem_type,
+    mse,
+    sequence_classification_loss,
+)
 from .modeling import PreTrainedModel
 from .outputs import as_tf_output
 from .rotary import RotaryEmbedding, apply_rotary_pos_emb, rotate_half
@@ -25,6 +31,7 @@ __all__ = [
     "scaled_dot_product_attention", "make_attention_mask", "MultiHeadAttention",
     "RotaryEmbedding", "apply_rotary_pos_emb", "rotate_half",
     "cross_entropy", "mse", "binary_cross_entropy_with_logits", "sequence_classification_loss",
+    "infer_problem_type",
     "as_tf_output",
     "tf", "keras",
 ]

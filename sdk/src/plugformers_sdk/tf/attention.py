@@ -67,6 +67,13 @@ def make_attention_mask(attention_mask, *, batch_size, query_length, key_length,
         return None
     allowed = None
     if attention_mask is not None:
+        attention_mask = tf.convert_to_tensor(attention_mask)
+        static_keys = attention_mask.shape[-1] if len(attention_mask.shape) == 2 else None
+        if len(attention_mask.shape) != 2 or (isinstance(key_length, int) and static_keys not in (None, key_length)):
+            raise ValueError(
+                f"attention_mask must be [batch, {key_length}] (past + current length), "
+                f"got {tuple(attention_mask.shape)}"
+            )
         allowed = tf.cast(attention_mask, tf.bool)[:, None, None, :]  # [b, 1, 1, k]
     if causal:
         queries = tf.range(query_length)[:, None] + tf.cast(past_length, tf.int32)

@@ -38,14 +38,12 @@ def binary_cross_entropy_with_logits(logits, targets):
     return tf.reduce_mean(tf.nn.sigmoid_cross_entropy_with_logits(labels=tf.cast(targets, tf.float32), logits=logits))
 
 
-def problem_type(labels, config: Any) -> str:
-    """``config.problem_type``, or inferred as Transformers does (without writing it to the config)."""
-    declared = getattr(config, "problem_type", None)
-    if declared is not None:
-        if declared not in ("regression", "single_label_classification", "multi_label_classification"):
-            raise ConfigError(f"problem_type={declared!r} is not a known problem type")
-        return declared
-    if config.num_labels == 1:
+PROBLEM_TYPES = ("regression", "single_label_classification", "multi_label_classification")
+
+
+def infer_problem_type(num_labels: int, labels) -> str:
+    """Transformers' rule: one label -> regression; integer labels -> single-label; else multi-label."""
+    if num_labels == 1:
         return "regression"
     if tf.as_dtype(labels.dtype).is_integer:
         return "single_label_classification"
@@ -53,14 +51,18 @@ def problem_type(labels, config: Any) -> str:
 
 
 def sequence_classification_loss(logits, labels, config: Any):
-    """Regression (MSE), single-label (cross-entropy) or multi-label (BCE) loss, by ``config.problem_type``."""
+    """The loss of a sequence-classification head (logits ``[b, num_labels]``): ``config.problem_type``
+    if set, otherwise inferred by :func:`infer_problem_type` (the config is not written to)."""
     labels = tf.convert_to_tensor(labels)
-    kind = problem_type(labels, config)
-    num_labels = config.num_labels
+    logits = tf.convert_to_tensor(logits)
+    num_labels = logits.shape[-1] if logits.shape[-1] is not None else config.num_labels
+    kind = getattr(config, "problem_type", None) or infer_problem_type(num_labels, labels)
     if kind == "regression":
         if num_labels == 1:
             return mse(tf.reshape(logits, [-1]), tf.reshape(labels, [-1]))
         return mse(logits, labels)
     if kind == "single_label_classification":
         return cross_entropy(tf.reshape(logits, [-1, num_labels]), tf.reshape(labels, [-1]))
-    return binary_cross_entropy_with_logits(logits, labels)
+    if kind == "multi_label_classification":
+        return binary_cross_entropy_with_logits(logits, labels)
+    raise ConfigError(f"config.problem_type={kind!r} is not one of {PROBLEM_TYPES}")

@@ -167,24 +167,62 @@ class PreTrainedModel(InternalLossTraining, keras.Model):
             if target in tensors and source in tensors and tensors[target].variable is not tensors[source].variable:
                 tensors[target].assign_canonical(tensors[source].to_canonical())
 
+    @property
+    def base_model(self):
+        """The base model inside a head model (``self.bert``), or ``self``."""
+        prefix = type(self).base_model_prefix
+        return getattr(self, prefix, self) if prefix else self
+
+    def _owner(self, canonical_name: str):
+        """The layer holding a canonical tensor name (``model.embed_tokens.weight`` -> that Embedding), or None."""
+        node: Any = self
+        for part in canonical_name.split(".")[:-1]:
+            if isinstance(node, (list, tuple)) and part.isdigit() and int(part) < len(node):
+                node = node[int(part)]
+            else:
+                node = vars(node).get(part) if hasattr(node, "__dict__") else None
+            if node is None:
+                return None
+        return node
+
     def get_input_embeddings(self):
-        base = getattr(self, type(self).base_model_prefix, None) if type(self).base_model_prefix else None
-        if base is not None and base is not self and hasattr(base, "get_input_embeddings"):
+        """The token embedding layer: the owner of the first tied source, unless overridden."""
+        for source in type(self).tied_weights.values():
+            owner = self._owner(source)
+            if owner is not None:
+                return owner
+        base = self.base_model
+        if base is not self and hasattr(base, "get_input_embeddings"):
             return base.get_input_embeddings()
-        raise NotImplementedError(f"{type(self).__name__} does not define get_input_embeddings()")
+        raise NotImplementedError(f"{type(self).__name__} must override get_input_embeddings()")
 
     def get_output_embeddings(self):
+        """The LM output projection (the owner of the first tied target), or None (a tied TF head
+        projects through ``get_input_embeddings().attend``)."""
+        for target in type(self).tied_weights:
+            owner = self._owner(target)
+            if owner is not None:
+                return owner
         return None
 
-    def num_parameters(self) -> int:
-        return int(sum(int(np.prod(t.shape)) for t in self.canonical_variables().values()))
+    def num_parameters(self, only_trainable: bool = False, exclude_embeddings: bool = False) -> int:
+        """Number of (distinct) parameters; tied ones count once."""
+        from .layers import Embedding
+
+        embeddings = set()
+        if exclude_embeddings:
+            embeddings = {id(layer.weight) for layer in self._flatten_layers() if isinstance(layer, Embedding)}
+        return int(sum(
+            int(np.prod(t.shape)) for t in self.canonical_variables().values()
+            if (t.variable.trainable or not only_trainable) and id(t.variable) not in embeddings
+        ))
 
     # -- checkpoints ------------------------------------------------------------------------------
     @classmethod
     def from_pretrained(cls, reference: str | os.PathLike, *, config: PretrainedConfig | None = None,
                         dtype: Any = None, revision: str | None = None, token: str | bool | None = None,
                         local_files_only: bool = False, cache_dir: str | os.PathLike | None = None,
-                        **config_overrides: Any) -> PreTrainedModel:
+                        subfolder: str | None = None, **config_overrides: Any) -> PreTrainedModel:
         """Load a canonical checkpoint (local directory, Hub id or checkpoint-source name).
 
         ``dtype``: ``"float32"``, ``"bfloat16"``, ``"float16"`` or ``"auto"`` (the config's
@@ -194,7 +232,7 @@ class PreTrainedModel(InternalLossTraining, keras.Model):
         if cls.config_class is None:
             raise ConfigError(f"{cls.__name__}.config_class is not set")
         hub = dict(revision=revision, token=token, local_files_only=local_files_only, cache_dir=cache_dir,
-                   subfolder=config_overrides.pop("subfolder", None))
+                   subfolder=subfolder)
         directory, config = pretrained_io.resolve_pretrained(cls.config_class, reference, config=config,
                                                              hub_kwargs=hub, config_overrides=config_overrides)
         with pretrained_io.open_weights(directory) as reader:
