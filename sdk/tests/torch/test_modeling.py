@@ -155,6 +155,18 @@ def test_mis_shaped_tensors_are_a_checkpoint_error_naming_each(tiny, config, tmp
     assert str(tmp_path) in str(err.value)
 
 
+def test_saved_computed_buffers_are_not_unexpected(tiny, config, tmp_path):
+    # Old checkpoints hold buffers that are computed now (rotary inv_freq, BERT's position_ids).
+    model = tiny.TinyLlamaForCausalLM.from_config(config)
+    tensors = dict(model.canonical_state_dict())
+    tensors["model.rotary_emb.inv_freq"] = model.model.rotary_emb.inv_freq.clone()
+    tensors["model.stray"] = torch.zeros(2)
+    config.save_pretrained(tmp_path)
+    save_checkpoint(tensors, tmp_path)
+    loaded = tiny.TinyLlamaForCausalLM.from_pretrained(tmp_path)
+    assert loaded.load_report.unexpected == ["model.stray"]
+
+
 def test_config_overrides_and_explicit_config(tiny, config, tmp_path):
     tiny.TinyLlamaForCausalLM.from_config(config).save_pretrained(tmp_path)
     loaded = tiny.TinyLlamaForCausalLM.from_pretrained(tmp_path, rms_norm_eps=1e-3)

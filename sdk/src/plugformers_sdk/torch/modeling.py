@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, ClassVar
@@ -212,11 +213,21 @@ class PreTrainedModel(nn.Module):
     def _expected_shapes(self) -> dict[str, tuple[int, ...]]:
         return {name: tuple(tensor.shape) for name, tensor in self.state_dict().items()}
 
+    def _non_persistent_buffer_names(self) -> list[str]:
+        return [
+            f"{prefix}.{name}" if prefix else name
+            for prefix, module in self.named_modules()
+            for name in module._non_persistent_buffers_set
+        ]
+
     def _plan(self, shapes: Mapping[str, tuple[int, ...]]):
+        # Older checkpoints saved buffers that are computed now (BERT's position_ids, rotary
+        # inv_freq): finding one is not "unexpected".
+        computed = tuple(f"^{re.escape(name)}$" for name in self._non_persistent_buffer_names())
         return plan_load(
             self._expected_shapes(), shapes, base_model_prefix=self.base_model_prefix,
             tied=self.active_tied_weights(), ignore_missing=self.ignore_on_load_missing,
-            ignore_unexpected=self.ignore_on_load_unexpected,
+            ignore_unexpected=tuple(self.ignore_on_load_unexpected) + computed,
         )
 
     def load_canonical_state_dict(self, tensors: Mapping[str, Any], *, strict: bool = False) -> LoadReport:
