@@ -19,3 +19,12 @@ def test_setting_a_field_later_is_visible_everywhere():
     assert out["loss"] == 2 and "loss" in out
     out["hidden_states"] = (3,)
     assert out.hidden_states == (3,)
+
+
+def test_rebuilt_from_key_value_pairs():
+    # TensorFlow's nest rebuilds a returned mapping as cls(iterator of (key, value)).
+    out = MaskedLMOutput(iter([("loss", 1.5), ("logits", [2])]))
+    assert out.loss == 1.5 and out.logits == [2] and list(out.keys()) == ["loss", "logits"]
+    assert MaskedLMOutput({"logits": 3}).logits == 3
+    with pytest.raises(TypeError, match="no field 'colour'"):
+        MaskedLMOutput(iter([("colour", 1)]))

@@ -31,6 +31,10 @@ class MissingDependencyError(PlugformersError, ImportError):
     """A plugin or framework needed for the request is not installed; the message says what to pip install."""
 
 
+class ModelInputError(PlugformersError, ValueError):
+    """A model was called with inputs of the wrong shape, type or combination (the message names the argument)."""
+
+
 class PipelineError(PlugformersError, ValueError):
     """A pipeline got an input of the wrong type, an empty input, or an over-long one."""
 

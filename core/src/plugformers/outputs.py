@@ -9,6 +9,7 @@ NumPy arrays alike.
 from __future__ import annotations
 
 from collections import OrderedDict
+from collections.abc import Iterator
 from dataclasses import dataclass, fields
 from typing import Any
 
@@ -20,10 +21,19 @@ class ModelOutput(OrderedDict):
         super().__init_subclass__(**kwargs)
 
     def __post_init__(self):
-        for f in fields(self):
-            value = getattr(self, f.name)
+        names = [f.name for f in fields(self)]
+        first = getattr(self, names[0])
+        if isinstance(first, (dict, Iterator)) and all(getattr(self, n) is None for n in names[1:]):
+            # Rebuilt from (key, value) pairs, as TensorFlow's nest does for a returned mapping.
+            object.__setattr__(self, names[0], None)
+            for key, value in (first.items() if isinstance(first, dict) else first):
+                if key not in names:
+                    raise TypeError(f"{type(self).__name__} has no field {key!r}")
+                object.__setattr__(self, key, value)
+        for name in names:
+            value = getattr(self, name)
             if value is not None:
-                OrderedDict.__setitem__(self, f.name, value)
+                OrderedDict.__setitem__(self, name, value)
 
     def __getitem__(self, key):
         if isinstance(key, str):

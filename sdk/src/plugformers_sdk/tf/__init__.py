@@ -20,7 +20,6 @@ from .losses import (
     sequence_classification_loss,
 )
 from .modeling import PreTrainedModel
-from .outputs import as_tf_output
 from .rotary import RotaryEmbedding, apply_rotary_pos_emb, rotate_half
 
 __all__ = [
@@ -32,6 +31,5 @@ __all__ = [
     "RotaryEmbedding", "apply_rotary_pos_emb", "rotate_half",
     "cross_entropy", "mse", "binary_cross_entropy_with_logits", "sequence_classification_loss",
     "infer_problem_type",
-    "as_tf_output",
     "tf", "keras",
 ]

@@ -37,7 +37,6 @@ from .canonical import CanonicalTensor, canonical_variables
 from .export import default_serving_signature, export_saved_model
 from .framework import keras
 from .initialization import build_scope, current_build_state, fresh_value
-from .outputs import as_tf_output
 from .training import InternalLossTraining
 
 logger = logging.getLogger(__name__)
@@ -109,7 +108,7 @@ class PreTrainedModel(InternalLossTraining, keras.Model):
         if args and isinstance(args[0], Mapping):
             kwargs = {**args[0], **kwargs}
             args = args[1:]
-        return as_tf_output(super().__call__(*args, **kwargs))
+        return super().__call__(*args, **kwargs)
 
     # -- the canonical walk -----------------------------------------------------------------------
     def _tying(self) -> dict[str, str]:
