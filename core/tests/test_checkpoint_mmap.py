@@ -59,3 +59,23 @@ def test_torch_tensor_shares_the_map(big_checkpoint):
         tensor = reader.get_torch("big")
         assert float(tensor.sum(dtype=torch.float64)) == SIZE // 4
         assert (_rss_anon_kib() - before) * 1024 < SIZE // 4
+
+
+def test_closing_the_reader_keeps_live_torch_tensors_valid(tmp_path):
+    """Regression: torch tensors from get_torch must keep the map alive after close() (it used to segfault)."""
+    import subprocess
+    import sys
+
+    pytest.importorskip("torch", reason="torch not installed")
+    code = f"""
+import numpy as np
+from plugformers.checkpoint import save_checkpoint, CheckpointReader
+save_checkpoint({{"w": np.arange(1 << 20, dtype=np.float32)}}, {str(tmp_path)!r})
+reader = CheckpointReader.open({str(tmp_path)!r})
+tensor = reader.get_torch("w")
+reader.close()
+print(float(tensor[-1]))
+"""
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert float(result.stdout) == float((1 << 20) - 1)

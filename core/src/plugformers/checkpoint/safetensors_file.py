@@ -96,7 +96,12 @@ class SafetensorsFile:
         if offset % itemsize:
             # A misaligned tensor (possible in files not written by safetensors): copy it out.
             buffer, offset = bytearray(buffer[offset : offset + entry.nbytes]), 0
-        return torch.frombuffer(buffer, dtype=dtype, count=entry.numel, offset=offset).reshape(entry.shape)
+        import numpy as np
+
+        # Through NumPy: the array holds an export of the map, so closing the reader while tensors
+        # are alive cannot unmap their memory (torch.frombuffer alone holds no such export).
+        raw = np.frombuffer(buffer, dtype=np.uint8, count=entry.nbytes, offset=offset)
+        return torch.from_numpy(raw).view(dtype).reshape(entry.shape)
 
     def close(self) -> None:
         """Drop the memory map; arrays still in use keep their pages alive until they are freed."""
