@@ -6,7 +6,9 @@ reference, read its config and open its weights, and one way to write a checkpoi
 - :func:`resolve_pretrained`: reference (local directory, checkpoint-source name or Hub id) ->
   ``(directory, config)``, with the config read from ``config.json`` and overridden by keyword
   arguments (an unknown override is kept like any unknown key, as Transformers does).
-- :func:`open_weights`: a :class:`plugformers.checkpoint.CheckpointReader` over the directory.
+- :func:`open_weights`: a :class:`plugformers.checkpoint.CheckpointReader` over the directory
+  (or a :class:`plugformers.gguf.GGUFCheckpointReader` when ``resolve_pretrained`` was given
+  ``gguf_file=`` and returned that file's path).
 - :func:`checkpoint_shapes`: canonical name -> shape of every tensor in a checkpoint.
 - :func:`save_pretrained`: ``config.json`` + canonical safetensors (sharded past
   ``max_shard_size``), each file written atomically.
@@ -43,7 +45,16 @@ def resolve_pretrained(
 
     hub_kwargs = {k: v for k, v in (hub_kwargs or {}).items() if v is not None}
     overrides = dict(config_overrides or {})
-    directory = resolve_checkpoint_dir(reference, **hub_kwargs)
+    gguf_file = overrides.pop("gguf_file", None)
+    if gguf_file is not None:  # a GGUF file: its path stands for the directory, its metadata for config.json
+        from plugformers.gguf import load_gguf_config, resolve_gguf_file
+
+        directory = resolve_gguf_file(reference, gguf_file, **hub_kwargs)
+        if config is None:
+            config = load_gguf_config(directory, config_class, **overrides)
+            overrides = {}
+    else:
+        directory = resolve_checkpoint_dir(reference, **hub_kwargs)
     if config is None:
         config = config_class.from_pretrained(directory, **overrides)
     else:
@@ -59,15 +70,28 @@ def resolve_pretrained(
 
 
 def open_weights(directory: str | os.PathLike[str]):
-    """A :class:`~plugformers.checkpoint.CheckpointReader` over ``directory``'s weight files."""
+    """A :class:`~plugformers.checkpoint.CheckpointReader` over ``directory``'s weight files, or a
+    :class:`~plugformers.gguf.GGUFCheckpointReader` when ``directory`` is a ``.gguf`` file."""
     from plugformers.checkpoint import CheckpointReader
 
+    if Path(directory).suffix.lower() == ".gguf" and Path(directory).is_file():
+        from plugformers.gguf import GGUFCheckpointReader
+
+        return GGUFCheckpointReader.open(directory)
     return CheckpointReader.open(directory)
 
 
 def checkpoint_shapes(reader: Any) -> dict[str, Shape]:
     """Canonical name -> shape of every tensor the reader holds."""
     return {name: tuple(reader.shape(name)) for name in reader.keys()}
+
+
+def canonical_class_name(class_name: str) -> str:
+    """The PyTorch spelling of a model class name: ``TFBertModel`` / ``FlaxBertModel`` -> ``BertModel``."""
+    for prefix in ("TF", "Flax"):
+        if class_name.startswith(prefix) and class_name[len(prefix):][:1].isupper():
+            return class_name[len(prefix):]
+    return class_name
 
 
 def save_pretrained(
@@ -77,12 +101,15 @@ def save_pretrained(
     *,
     max_shard_size: int | str = "5GB",
     dtype: str | None = None,
+    class_name: str | None = None,
 ) -> list[Path]:
     """Write ``config.json`` and the canonical ``tensors`` into ``directory``.
 
     ``tensors`` must already omit tied copies. ``dtype`` (the model's float dtype name) is
-    recorded as ``torch_dtype`` in the written config, as Transformers does; the caller's config
-    object is not changed. Returns the files written (config first).
+    recorded as ``torch_dtype`` and ``class_name`` (``TFBertModel``, ``FlaxBertModel`` or
+    ``BertModel``) as ``architectures`` — always the PyTorch spelling — in the written config, as
+    Transformers does; the caller's config object is not changed. Returns the files written
+    (config first).
     """
     from plugformers.checkpoint import save_checkpoint
     from plugformers.errors import CheckpointError
@@ -90,9 +117,12 @@ def save_pretrained(
     directory = Path(directory)
     if directory.exists() and not directory.is_dir():
         raise CheckpointError(f"save_pretrained: {directory} exists and is not a directory")
-    if dtype is not None:
+    if dtype is not None or class_name is not None:
         config = config.copy()
+    if dtype is not None:
         config.torch_dtype = dtype
+    if class_name is not None:
+        config.architectures = [canonical_class_name(class_name)]
     written = [config.save_pretrained(directory)]
     written += save_checkpoint(tensors, directory, max_shard_size=max_shard_size, metadata={"format": "pt"})
     return written

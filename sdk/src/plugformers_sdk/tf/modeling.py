@@ -246,10 +246,9 @@ class PreTrainedModel(InternalLossTraining, keras.Model):
 
     def save_pretrained(self, directory: str | os.PathLike, *, max_shard_size: int | str = "5GB") -> list:
         """Write ``config.json`` and canonical safetensors (tied tensors once), atomically."""
-        config = self.config.copy()
-        config.architectures = [_torch_class_name(self)]
-        return pretrained_io.save_pretrained(directory, config, self.canonical_state_dict(),
-                                             max_shard_size=max_shard_size, dtype=self._float_dtype())
+        return pretrained_io.save_pretrained(directory, self.config, self.canonical_state_dict(),
+                                             max_shard_size=max_shard_size, dtype=self._float_dtype(),
+                                             class_name=type(self).__name__)
 
     def _float_dtype(self) -> str | None:
         """The dtype of the model's float variables (``None`` if it holds none)."""
@@ -271,12 +270,6 @@ class PreTrainedModel(InternalLossTraining, keras.Model):
             return super().export(filepath, format=format, verbose=verbose, input_signature=input_signature,
                                   **kwargs)
         export_saved_model(self, filepath, input_signature, verbose=verbose)
-
-
-def _torch_class_name(model: Any) -> str:
-    """The PyTorch class name written to ``config.json``'s ``architectures`` (``TFBertModel`` -> ``BertModel``)."""
-    name = type(model).__name__
-    return name[2:] if name.startswith("TF") else name
 
 
 def _scoped_init(init: Callable) -> Callable:

@@ -381,4 +381,4 @@ class PreTrainedModel(nn.Module):
             tensors[name] = tensor.cpu().contiguous()
         dtype_name = str(self.dtype).removeprefix("torch.")
         return pretrained_io.save_pretrained(directory, self.config, tensors, max_shard_size=max_shard_size,
-                                             dtype=dtype_name)
+                                             dtype=dtype_name, class_name=type(self).__name__)
