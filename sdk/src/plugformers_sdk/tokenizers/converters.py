@@ -137,7 +137,7 @@ def convert_sentencepiece(slow: SentencePieceTokenizer) -> Any:
         steps.append(normalizers.Precompiled(info.precompiled_charsmap))
     if info.remove_extra_whitespaces:
         steps += [normalizers.Replace(tokenizers.Regex(" {2,}"), " "),
-                  normalizers.Replace(tokenizers.Regex("^ | $"), "")]
+                  normalizers.Replace(tokenizers.Regex(r"\A | \z"), "")]  # string (not line) anchors
     if info.escape_whitespaces:
         steps.append(normalizers.Replace(" ", SPIECE_UNDERLINE))
     if info.add_dummy_prefix and slow.legacy:

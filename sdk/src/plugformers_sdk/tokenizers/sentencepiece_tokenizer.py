@@ -129,9 +129,22 @@ class SentencePieceTokenizer(PreTrainedTokenizer):
         return self.piece_to_id.get(token)
 
     def _tokenize(self, text: str, at_text_start: bool = True, **kwargs: Any) -> list[str]:
-        processor = self.sp_model if (self.legacy or at_text_start) else self._sp_no_prefix
-        pieces = self.pieces
-        return [pieces[i] for i in processor.encode(text)]
+        processor = self.sp_model if (self.legacy or self._wants_prefix(text, at_text_start)) else self._sp_no_prefix
+        # Unknown text comes back as its surface form (its id is the unk id), as in ``tokenizers``.
+        return processor.encode(text, out_type=str)
+
+    def _wants_prefix(self, text: str, at_text_start: bool) -> bool:
+        """The non-legacy dummy prefix, decided as the fast Metaspace "first" scheme does: only for
+        text at the start whose normalized form still begins at character 0 (leading whitespace
+        the model strips means no prefix) and does not already begin with a space."""
+        if not at_text_start:
+            return False
+        if not self.model_info.add_dummy_prefix:
+            return True
+        normalized, offsets = self.sp_model.normalize(text, with_offsets=True)
+        if len(normalized) < 2:
+            return True
+        return offsets[1] == 0 and normalized[1] != SPIECE_UNDERLINE
 
     def _convert_token_to_id(self, token: str) -> int:
         index = self.piece_to_id.get(token)
