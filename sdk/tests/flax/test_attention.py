@@ -6,8 +6,8 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 from flax import nnx
-from plugformers.errors import ConfigError
 
+from plugformers.errors import ConfigError
 from plugformers_sdk.flax import (
     MultiHeadAttention,
     RotaryEmbedding,

@@ -7,8 +7,8 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 from flax import nnx
-from plugformers.errors import ConfigError
 
+from plugformers.errors import ConfigError
 from plugformers_sdk.flax import RotaryEmbedding, apply_rotary_pos_emb, walk_canonical
 from plugformers_sdk.rope import dynamic_inv_freq, rope_parameters
 

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import jax.numpy as jnp
 from flax import nnx
+
 from plugformers.configuration import PretrainedConfig
 from plugformers.outputs import BaseModelOutputWithPast, CausalLMOutputWithPast
-
 from plugformers_sdk.flax import (
     Embedding,
     GatedMLP,

@@ -7,7 +7,7 @@ definitions and constants documented there, so the torch, tf and flax variants a
 from __future__ import annotations
 
 import math
-from typing import Callable
+from collections.abc import Callable
 
 import jax
 import jax.numpy as jnp

@@ -11,8 +11,8 @@ tensor is its path, never a guess. A bare ``nnx.Param`` set on an architecture's
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Iterator
 
 import jax
 import numpy as np

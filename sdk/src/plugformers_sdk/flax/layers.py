@@ -64,7 +64,7 @@ class Linear(nnx.Module):
             tensors["bias"] = CanonicalTensor(self.bias, IDENTITY)
         return tensors
 
-    def tie_to(self, embedding: "Embedding") -> None:
+    def tie_to(self, embedding: Embedding) -> None:
         """Use ``embedding.weight`` ([out, in]) as this layer's weight, sharing the variable."""
         if not isinstance(embedding, Embedding):
             raise ConfigError(f"Linear.tie_to needs an Embedding, got {type(embedding).__name__}")

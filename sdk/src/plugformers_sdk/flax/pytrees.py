@@ -13,9 +13,10 @@ from __future__ import annotations
 from typing import TypeVar
 
 import jax
+
 from plugformers.outputs import ModelOutput
 
-O = TypeVar("O", bound=type)
+OutputClass = TypeVar("OutputClass", bound=type)
 
 _REGISTERED: set[type] = set()
 
@@ -40,7 +41,7 @@ def _unflatten(cls: type):
     return unflatten
 
 
-def register_model_output(cls: O) -> O:
+def register_model_output(cls: OutputClass) -> OutputClass:
     """Register one ``ModelOutput`` subclass as a pytree (idempotent); returns the class."""
     if cls not in _REGISTERED:
         jax.tree_util.register_pytree_with_keys(cls, _flatten_with_keys, _unflatten(cls), _flatten)

@@ -13,7 +13,8 @@ original length. With concrete positions that is a direct call of
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 import jax
 import jax.numpy as jnp

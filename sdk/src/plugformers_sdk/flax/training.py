@@ -13,7 +13,8 @@ and optimizer in place; dropout draws from the model's own rng streams.
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 import jax
 import optax
