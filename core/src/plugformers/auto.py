@@ -67,6 +67,11 @@ class AutoConfig:
         from .hub import resolve_file, split_hub_kwargs
 
         hub_kwargs, overrides = split_hub_kwargs(kwargs)
+        gguf_file = overrides.pop("gguf_file", None)
+        if gguf_file is not None:  # the config comes from the GGUF metadata
+            from .gguf import load_gguf_config, resolve_gguf_file
+
+            return load_gguf_config(resolve_gguf_file(reference, gguf_file, **hub_kwargs), **overrides)
         path = resolve_file(reference, CONFIG_NAME, **hub_kwargs)
         return cls.from_dict(read_config_dict(path), source=str(path), **overrides)
 
@@ -133,7 +138,8 @@ class _AutoModel:
 
         hub_kwargs, rest = split_hub_kwargs(kwargs)
         if config is None:
-            config = AutoConfig.from_pretrained(reference, **hub_kwargs)
+            gguf = {"gguf_file": rest["gguf_file"]} if rest.get("gguf_file") is not None else {}
+            config = AutoConfig.from_pretrained(reference, **hub_kwargs, **gguf)
         model_cls = cls.model_class(config, framework)
         return model_cls.from_pretrained(reference, config=config, **hub_kwargs, **rest)
 
@@ -211,5 +217,27 @@ class AutoTokenizer:
         from .hub import split_hub_kwargs
 
         hub_kwargs, rest = split_hub_kwargs(kwargs)
+        gguf_file = rest.pop("gguf_file", None)
+        if gguf_file is not None:
+            return cls._from_gguf(reference, gguf_file, hub_kwargs, rest)
         tokenizer_cls = cls.tokenizer_class(reference, use_fast=use_fast, config=rest.pop("config", None), **hub_kwargs)
         return tokenizer_cls.from_pretrained(reference, **hub_kwargs, **rest)
+
+    @staticmethod
+    def _from_gguf(reference, gguf_file, hub_kwargs: dict[str, Any], rest: dict[str, Any]):
+        """A fast tokenizer from GGUF metadata: the registered fast class of the file's
+        architecture, or ``PreTrainedTokenizerFast`` when no plugin reads that architecture."""
+        from .errors import CheckpointError
+        from .gguf import GGUFFile, gguf_model_type, load_gguf_tokenizer, resolve_gguf_file
+
+        rest.pop("config", None)
+        file = GGUFFile.open(resolve_gguf_file(reference, gguf_file, **hub_kwargs))
+        tokenizer_cls = None
+        try:
+            registry = get_registry()
+            record = registry.architecture(gguf_model_type(file))
+            if "fast" in record.tokenizers:
+                tokenizer_cls = registry.load(record.tokenizers["fast"], record.model_type)
+        except CheckpointError:
+            pass  # no plugin reads this architecture: the generic fast tokenizer still works
+        return load_gguf_tokenizer(file, tokenizer_cls, **rest)

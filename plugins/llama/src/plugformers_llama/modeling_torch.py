@@ -44,12 +44,14 @@ PastKeyValues = tuple[tuple[torch.Tensor, torch.Tensor], ...]
 
 def positions_from_mask(attention_mask: torch.Tensor | None, batch: int, length: int, past_length: int,
                         device: torch.device) -> torch.Tensor:
-    """Position ids [b, length] of the current tokens: counted over the attended tokens of the
-    mask (padding does not advance them), or ``past_length + arange`` without a mask."""
+    """Position ids [b, length] of the current tokens: the running count of attended tokens minus
+    one (padding does not advance it and gets 1, as in Transformers' ``generate``), or
+    ``past_length + arange`` without a mask."""
     if attention_mask is None:
         return (torch.arange(length, device=device) + past_length)[None, :].expand(batch, length)
-    positions = attention_mask.long().cumsum(-1) - 1
-    return positions.clamp(min=0)[:, -length:]
+    mask = attention_mask.long()
+    positions = (mask.cumsum(-1) - 1).masked_fill(mask == 0, 1)
+    return positions[:, -length:]
 
 
 class LlamaDecoderLayer(nn.Module):

@@ -1,0 +1,290 @@
+"""LLaMA in TensorFlow (Keras 3): decoder layer, model, then the heads.
+
+The layer tree mirrors the PyTorch one (``modeling_torch.py``) attribute by attribute
+(``model.layers.0.self_attn.q_proj``), so checkpoints load by walking it. A tied LM head holds
+no variable of its own: its logits are ``model.embed_tokens.attend(hidden)``.
+
+Decoding works as in PyTorch: ``past_key_values`` in and out (per layer ``(key, value)`` of
+``[batch, kv_heads, past_length, head_dim]``), ``attention_mask`` over past + current tokens,
+``position_ids`` counted from the mask when not given. Nothing branches on a tensor's value, so
+forward passes compile under ``tf.function(jit_compile=True)``.
+"""
+
+from __future__ import annotations
+
+from plugformers.errors import ConfigError
+from plugformers.outputs import (
+    BaseModelOutputWithPast,
+    CausalLMOutputWithPast,
+    QuestionAnsweringModelOutput,
+    SequenceClassifierOutputWithPast,
+    TokenClassifierOutput,
+)
+from plugformers_sdk.tf import (
+    CanonicalLayer,
+    Dropout,
+    Embedding,
+    GatedMLP,
+    Linear,
+    MultiHeadAttention,
+    PreTrainedModel,
+    RMSNorm,
+    RotaryEmbedding,
+    cross_entropy,
+    make_attention_mask,
+    sequence_classification_loss,
+    tf,
+)
+
+from .configuration import LlamaConfig
+
+
+def positions_from_mask(attention_mask, length, past_length):
+    """Position ids [b, length]: running count of attended tokens minus one (padding gets 1), or
+    ``past_length + range`` without a mask."""
+    if attention_mask is None:
+        return tf.range(past_length, past_length + length)[None, :]
+    mask = tf.cast(attention_mask, tf.int32)
+    positions = tf.cumsum(mask, axis=-1) - 1
+    positions = tf.where(mask == 0, tf.ones_like(positions), positions)
+    return positions[:, tf.shape(positions)[1] - length:]
+
+
+def _past_length(past_key_values):
+    return 0 if not past_key_values else tf.shape(past_key_values[0][0])[2]
+
+
+class TFLlamaDecoderLayer(CanonicalLayer):
+    """Pre-norm block: ``x + attn(norm(x))``, then ``x + mlp(norm(x))``."""
+
+    def __init__(self, config: LlamaConfig, **kwargs):
+        super().__init__(**kwargs)
+        self.self_attn = MultiHeadAttention(
+            config.hidden_size, config.num_attention_heads, num_key_value_heads=config.num_key_value_heads,
+            head_dim=config.head_dim, bias=config.attention_bias, dropout=config.attention_dropout,
+        )
+        self.mlp = GatedMLP(config.hidden_size, config.intermediate_size, activation=config.hidden_act,
+                            bias=config.mlp_bias)
+        self.input_layernorm = RMSNorm(config.hidden_size, eps=config.rms_norm_eps)
+        self.post_attention_layernorm = RMSNorm(config.hidden_size, eps=config.rms_norm_eps)
+        self.built = True
+
+    def call(self, hidden_states, attention_mask=None, position_embeddings=None, past_key_value=None,
+             use_cache: bool = False, training: bool = False):
+        attended, present = self.self_attn(
+            self.input_layernorm(hidden_states), attention_mask, position_embeddings=position_embeddings,
+            past_key_value=past_key_value, use_cache=use_cache, training=training,
+        )
+        hidden_states = hidden_states + attended
+        hidden_states = hidden_states + self.mlp(self.post_attention_layernorm(hidden_states))
+        return hidden_states, present
+
+
+class TFLlamaPreTrainedModel(PreTrainedModel):
+    """Shared settings of the LLaMA models."""
+
+    config_class = LlamaConfig
+    base_model_prefix = "model"
+
+    def get_input_embeddings(self):
+        base = getattr(self, type(self).base_model_prefix, self)
+        return base.embed_tokens
+
+    def prepare_inputs_for_generation(self, input_ids, past_key_values=None, attention_mask=None, **kwargs) -> dict:
+        """The call arguments of one decoding step: only the tokens not yet in the cache."""
+        inputs = {"input_ids": input_ids[:, _past_length(past_key_values):], "past_key_values": past_key_values,
+                  "attention_mask": attention_mask, "use_cache": True}
+        inputs.update(kwargs)
+        return inputs
+
+
+class TFLlamaModel(TFLlamaPreTrainedModel):
+    """Token embeddings, the decoder layers and a final RMSNorm; returns the last hidden states."""
+
+    def __init__(self, config: LlamaConfig, **kwargs):
+        super().__init__(config, **kwargs)
+        self.embed_tokens = Embedding(config.vocab_size, config.hidden_size, padding_idx=config.pad_token_id)
+        self.layers = [TFLlamaDecoderLayer(config) for _ in range(config.num_hidden_layers)]
+        self.norm = RMSNorm(config.hidden_size, eps=config.rms_norm_eps)
+        self.rotary_emb = RotaryEmbedding(
+            config.head_dim, max_position_embeddings=config.max_position_embeddings, base=config.rope_theta,
+            rope_scaling=config.rope_scaling,
+        )
+
+    def get_input_embeddings(self):
+        return self.embed_tokens
+
+    def call(self, input_ids=None, attention_mask=None, position_ids=None, past_key_values=None,
+             inputs_embeds=None, use_cache=None, output_hidden_states=None, return_dict=None,
+             training: bool = False):
+        config = self.config
+        use_cache = config.use_cache if use_cache is None else use_cache
+        output_hidden_states = config.output_hidden_states if output_hidden_states is None else output_hidden_states
+        return_dict = config.return_dict if return_dict is None else return_dict
+        if (input_ids is None) == (inputs_embeds is None):
+            raise ValueError("TFLlamaModel: give exactly one of input_ids or inputs_embeds")
+        if inputs_embeds is None:
+            inputs_embeds = self.embed_tokens(input_ids)
+        if past_key_values is not None and len(past_key_values) != len(self.layers):
+            raise ValueError(f"past_key_values has {len(past_key_values)} layers, the model {len(self.layers)}")
+        batch_size, length = tf.shape(inputs_embeds)[0], tf.shape(inputs_embeds)[1]
+        past_length = _past_length(past_key_values)
+        if position_ids is None:
+            position_ids = positions_from_mask(attention_mask, length, past_length)
+        mask = make_attention_mask(attention_mask, batch_size=batch_size, query_length=length,
+                                   key_length=past_length + length, dtype=inputs_embeds.dtype, causal=True,
+                                   past_length=past_length)
+        position_embeddings = self.rotary_emb(position_ids, dtype=inputs_embeds.dtype)
+        hidden_states = inputs_embeds
+        all_hidden = () if output_hidden_states else None
+        presents = () if use_cache else None
+        for index, layer in enumerate(self.layers):
+            if output_hidden_states:
+                all_hidden += (hidden_states,)
+            past = past_key_values[index] if past_key_values else None
+            hidden_states, present = layer(hidden_states, mask, position_embeddings=position_embeddings,
+                                           past_key_value=past, use_cache=use_cache, training=training)
+            if use_cache:
+                presents += (present,)
+        hidden_states = self.norm(hidden_states)
+        if output_hidden_states:
+            all_hidden += (hidden_states,)
+        output = BaseModelOutputWithPast(last_hidden_state=hidden_states, past_key_values=presents,
+                                         hidden_states=all_hidden)
+        return output if return_dict else output.to_tuple()
+
+
+class TFLlamaForCausalLM(TFLlamaPreTrainedModel):
+    """LLaMA with a language-modelling head (``model.embed_tokens.attend`` when tied)."""
+
+    tied_weights = {"lm_head.weight": "model.embed_tokens.weight"}
+
+    def __init__(self, config: LlamaConfig, **kwargs):
+        super().__init__(config, **kwargs)
+        self.model = TFLlamaModel(config)
+        self.lm_head = None if config.tie_word_embeddings else Linear(config.hidden_size, config.vocab_size, bias=False)
+
+    def get_output_embeddings(self):
+        return self.model.embed_tokens if self.lm_head is None else self.lm_head
+
+    def call(self, input_ids=None, attention_mask=None, position_ids=None, past_key_values=None,
+             inputs_embeds=None, labels=None, use_cache=None, output_hidden_states=None, return_dict=None,
+             logits_to_keep: int = 0, training: bool = False):
+        """``labels``: the input ids (position t predicts token t+1; -100 ignored).
+        ``logits_to_keep=n``: logits of the last n positions only (0: all)."""
+        return_dict = self.config.return_dict if return_dict is None else return_dict
+        outputs = self.model(input_ids, attention_mask=attention_mask, position_ids=position_ids,
+                             past_key_values=past_key_values, inputs_embeds=inputs_embeds, use_cache=use_cache,
+                             output_hidden_states=output_hidden_states, return_dict=True, training=training)
+        hidden = outputs.last_hidden_state
+        if logits_to_keep:
+            hidden = hidden[:, -logits_to_keep:]
+        logits = self.model.embed_tokens.attend(hidden) if self.lm_head is None else self.lm_head(hidden)
+        loss = cross_entropy(logits[:, :-1], labels[:, 1:]) if labels is not None else None
+        output = CausalLMOutputWithPast(loss=loss, logits=logits, past_key_values=outputs.past_key_values,
+                                        hidden_states=outputs.hidden_states)
+        return output if return_dict else output.to_tuple()
+
+
+def last_token_indices(input_ids, batch_size, length, pad_token_id, model: str):
+    """Each row's rightmost token that is not ``pad_token_id`` (the last one when padding cannot be seen)."""
+    if pad_token_id is None and isinstance(batch_size, int) and batch_size != 1:
+        raise ConfigError(f"{model}: batches of more than one row need config.pad_token_id")
+    if pad_token_id is None or input_ids is None:
+        return tf.fill(tf.stack([batch_size]), length - 1)
+    keep = tf.cast(tf.not_equal(input_ids, pad_token_id), tf.int32)
+    return tf.cast(tf.argmax(tf.range(length, dtype=tf.int32)[None, :] * keep, axis=-1), tf.int32)
+
+
+class TFLlamaForSequenceClassification(TFLlamaPreTrainedModel):
+    """Scores the last non-padding token of each row (``score``, no bias)."""
+
+    def __init__(self, config: LlamaConfig, **kwargs):
+        super().__init__(config, **kwargs)
+        self.model = TFLlamaModel(config)
+        self.score = Linear(config.hidden_size, config.num_labels, bias=False)
+
+    def call(self, input_ids=None, attention_mask=None, position_ids=None, past_key_values=None,
+             inputs_embeds=None, labels=None, use_cache=None, output_hidden_states=None, return_dict=None,
+             training: bool = False):
+        return_dict = self.config.return_dict if return_dict is None else return_dict
+        outputs = self.model(input_ids, attention_mask=attention_mask, position_ids=position_ids,
+                             past_key_values=past_key_values, inputs_embeds=inputs_embeds, use_cache=use_cache,
+                             output_hidden_states=output_hidden_states, return_dict=True, training=training)
+        logits = self.score(outputs.last_hidden_state)
+        static_batch = logits.shape[0]
+        batch_size = static_batch if static_batch is not None else tf.shape(logits)[0]
+        last = last_token_indices(input_ids, batch_size, tf.shape(logits)[1], self.config.pad_token_id,
+                                  type(self).__name__)
+        pooled = tf.gather(logits, last, axis=1, batch_dims=1)
+        loss = sequence_classification_loss(pooled, labels, self.config) if labels is not None else None
+        output = SequenceClassifierOutputWithPast(loss=loss, logits=pooled, past_key_values=outputs.past_key_values,
+                                                  hidden_states=outputs.hidden_states)
+        return output if return_dict else output.to_tuple()
+
+
+def _classifier_dropout(config: LlamaConfig) -> float:
+    for key in ("classifier_dropout", "hidden_dropout"):
+        value = getattr(config, key, None)
+        if value is not None:
+            return value
+    return 0.1
+
+
+class TFLlamaForTokenClassification(TFLlamaPreTrainedModel):
+    """A label per token (``score``, with bias unless ``token_classification_bias`` is false)."""
+
+    def __init__(self, config: LlamaConfig, **kwargs):
+        super().__init__(config, **kwargs)
+        self.model = TFLlamaModel(config)
+        self.dropout = Dropout(_classifier_dropout(config))
+        self.score = Linear(config.hidden_size, config.num_labels, bias=getattr(config, "token_classification_bias", True))
+
+    def call(self, input_ids=None, attention_mask=None, position_ids=None, past_key_values=None,
+             inputs_embeds=None, labels=None, use_cache=None, output_hidden_states=None, return_dict=None,
+             training: bool = False):
+        return_dict = self.config.return_dict if return_dict is None else return_dict
+        outputs = self.model(input_ids, attention_mask=attention_mask, position_ids=position_ids,
+                             past_key_values=past_key_values, inputs_embeds=inputs_embeds, use_cache=use_cache,
+                             output_hidden_states=output_hidden_states, return_dict=True, training=training)
+        logits = self.score(self.dropout(outputs.last_hidden_state, training=training))
+        loss = cross_entropy(logits, labels) if labels is not None else None
+        output = TokenClassifierOutput(loss=loss, logits=logits, hidden_states=outputs.hidden_states)
+        return output if return_dict else output.to_tuple()
+
+
+class TFLlamaForQuestionAnswering(TFLlamaPreTrainedModel):
+    """Span start/end logits (``qa_outputs``). The base model is ``transformer``, as in Transformers."""
+
+    base_model_prefix = "transformer"
+
+    def __init__(self, config: LlamaConfig, **kwargs):
+        super().__init__(config, **kwargs)
+        self.transformer = TFLlamaModel(config)
+        self.qa_outputs = Linear(config.hidden_size, 2)
+
+    def call(self, input_ids=None, attention_mask=None, position_ids=None, past_key_values=None,
+             inputs_embeds=None, start_positions=None, end_positions=None, output_hidden_states=None,
+             return_dict=None, training: bool = False):
+        return_dict = self.config.return_dict if return_dict is None else return_dict
+        outputs = self.transformer(input_ids, attention_mask=attention_mask, position_ids=position_ids,
+                                   past_key_values=past_key_values, inputs_embeds=inputs_embeds, use_cache=False,
+                                   output_hidden_states=output_hidden_states, return_dict=True, training=training)
+        logits = self.qa_outputs(outputs.last_hidden_state)
+        start_logits, end_logits = logits[..., 0], logits[..., 1]
+        loss = None
+        if start_positions is not None and end_positions is not None:
+            length = tf.shape(start_logits)[1]
+            start = tf.clip_by_value(tf.reshape(tf.cast(start_positions, tf.int32), [-1]), 0, length)
+            end = tf.clip_by_value(tf.reshape(tf.cast(end_positions, tf.int32), [-1]), 0, length)
+            loss = (cross_entropy(start_logits, start, ignore_index=length)
+                    + cross_entropy(end_logits, end, ignore_index=length)) / 2
+        output = QuestionAnsweringModelOutput(loss=loss, start_logits=start_logits, end_logits=end_logits,
+                                              hidden_states=outputs.hidden_states)
+        return output if return_dict else output.to_tuple()
+
+
+__all__ = [
+    "TFLlamaPreTrainedModel", "TFLlamaModel", "TFLlamaForCausalLM", "TFLlamaForSequenceClassification",
+    "TFLlamaForTokenClassification", "TFLlamaForQuestionAnswering",
+]
