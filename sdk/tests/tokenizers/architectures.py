@@ -20,7 +20,6 @@ from plugformers_sdk.tokenizers import (
 class BertLikeTokenizer(WordPieceTokenizer):
     default_special_tokens = {"unk_token": "[UNK]", "sep_token": "[SEP]", "pad_token": "[PAD]",
                               "cls_token": "[CLS]", "mask_token": "[MASK]"}
-    default_options = {"clean_up_tokenization_spaces": True}
     single_template = "{cls_token} $A {sep_token}"
     pair_template = "{cls_token} $A {sep_token} $B:1 {sep_token}:1"
 

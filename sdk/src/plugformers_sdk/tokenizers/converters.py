@@ -78,7 +78,7 @@ def convert_wordpiece(slow: WordPieceTokenizer) -> Any:
         tokenizer.pre_tokenizer = pre_tokenizers.BertPreTokenizer()
     else:
         tokenizer.pre_tokenizer = pre_tokenizers.WhitespaceSplit()
-    tokenizer.decoder = decoders.WordPiece(prefix=slow.wordpiece_prefix, cleanup=slow.clean_up_tokenization_spaces)
+    tokenizer.decoder = decoders.WordPiece(prefix=slow.wordpiece_prefix, cleanup=slow.wordpiece_cleanup)
     _finish(tokenizer, slow)
     return tokenizer
 

@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from plugformers.errors import TokenizerError
-from plugformers.tokenization import PreTrainedTokenizer
+from plugformers.tokenization import PreTrainedTokenizer, clean_up_tokenization
 from plugformers.tokenization.files import write_text
 
 from .basic_tokenizer import BasicTokenizer
@@ -43,7 +43,8 @@ class WordPieceTokenizer(PreTrainedTokenizer):
 
     Options: ``do_lower_case``, ``do_basic_tokenize``, ``never_split``, ``tokenize_chinese_chars``,
     ``strip_accents`` (None follows ``do_lower_case``), ``wordpiece_prefix`` ("##"),
-    ``max_input_chars_per_word`` (100). An architecture sets ``default_special_tokens`` and the
+    ``max_input_chars_per_word`` (100), ``wordpiece_cleanup`` (the decoder removes the space before
+    punctuation, True as in BERT's ``tokenizer.json``). An architecture sets ``default_special_tokens`` and the
     special-token templates (BERT: ``"{cls_token} $A {sep_token}"``).
     """
 
@@ -61,6 +62,7 @@ class WordPieceTokenizer(PreTrainedTokenizer):
         self.do_basic_tokenize = kwargs.setdefault("do_basic_tokenize", True)
         self.wordpiece_prefix = kwargs.setdefault("wordpiece_prefix", "##")
         self.max_input_chars_per_word = kwargs.setdefault("max_input_chars_per_word", 100)
+        self.wordpiece_cleanup = kwargs.setdefault("wordpiece_cleanup", True)
         kwargs.setdefault("never_split", None)
         kwargs.setdefault("tokenize_chinese_chars", True)
         kwargs.setdefault("strip_accents", None)
@@ -99,8 +101,20 @@ class WordPieceTokenizer(PreTrainedTokenizer):
         return self.ids_to_tokens.get(index, self._unk)
 
     def convert_tokens_to_string(self, tokens: list[str]) -> str:
-        """Join with spaces and glue ``##`` continuations back on (the WordPiece decoder)."""
-        return " ".join(tokens).replace(f" {self.wordpiece_prefix}", "").strip()
+        """The WordPiece decoder: join with spaces, glue ``##`` continuations back on and, with
+        ``wordpiece_cleanup``, drop the space before punctuation token by token (``" ."`` -> ``"."``),
+        exactly as the ``tokenizers`` WordPiece decoder does."""
+        prefix = self.wordpiece_prefix
+        parts = []
+        for index, token in enumerate(tokens):
+            if token.startswith(prefix):
+                token = token[len(prefix):]
+            elif index:
+                token = " " + token
+            if self.wordpiece_cleanup:
+                token = clean_up_tokenization(token)
+            parts.append(token)
+        return "".join(parts)
 
     def save_vocabulary(self, save_directory: str, filename_prefix: str | None = None) -> tuple[str, ...]:
         path = Path(save_directory) / f"{filename_prefix + '-' if filename_prefix else ''}vocab.txt"
