@@ -166,6 +166,9 @@ def test_dropout_follows_train_and_eval_mode():
     np.testing.assert_allclose(jnp.unique(dropped), [0.0, 2.0])
     layer.eval()
     np.testing.assert_array_equal(layer(x), x)
+    assert float(jnp.mean(layer(x, training=True) == 0)) > 0.3  # an explicit flag wins over the mode
+    layer.train()
+    np.testing.assert_array_equal(layer(x, training=False), x)
     with pytest.raises(ConfigError, match="p must be in"):
         Dropout(1.5)
 

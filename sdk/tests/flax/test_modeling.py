@@ -59,11 +59,9 @@ def hf_logits(hf, ids=IDS, mask=MASK):
 def test_canonical_names_and_logits_match_transformers(tiny, which, request):
     model = request.getfixturevalue(which)
     hf = oracle(tiny, model)
-    names = set(model.canonical_state_dict())
-    expected = set(hf.state_dict())
-    if which == "tied":
-        expected.discard("lm_head.weight")  # saved once, under its source
-    assert names == expected
+    assert set(model.canonical_state_dict()) == set(hf.state_dict())
+    saved = set(model.canonical_state_dict(include_tied=False))
+    assert saved == set(hf.state_dict()) - ({"lm_head.weight"} if which == "tied" else set())
     np.testing.assert_allclose(run(model, IDS, MASK).logits, hf_logits(hf), atol=1e-5)
     assert model.num_parameters() == hf.num_parameters()
 
@@ -91,6 +89,10 @@ def test_bare_params_are_canonical_under_their_attribute_name():
 def test_tied_head_shares_the_embedding(tied):
     assert tied.get_output_embeddings() is tied.lm_head
     assert tied.get_input_embeddings() is tied.model.embed_tokens
+    assert tied.base_model is tied.model
+    state = tied.canonical_state_dict()
+    assert state["lm_head.weight"] is state["model.embed_tokens.weight"]
+    assert tied.num_parameters() - tied.num_parameters(exclude_embeddings=True) == 64 * 32
     assert tied.lm_head.tied_embedding is tied.model.embed_tokens
     hidden = jnp.ones((1, 32))
     np.testing.assert_allclose(tied.lm_head(hidden), hidden @ tied.model.embed_tokens.weight.get_value().T, atol=1e-6)
@@ -101,8 +103,11 @@ def test_tied_head_shares_the_embedding(tied):
 
 
 def test_save_and_load_round_trip(tiny, untied, tmp_path):
-    untied.save_pretrained(tmp_path)
+    written = untied.save_pretrained(tmp_path)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["config.json", "model.safetensors"]
+    assert sorted(p.name for p in written) == ["config.json", "model.safetensors"]
+    saved_config = json.loads((tmp_path / "config.json").read_text())
+    assert saved_config["architectures"] == ["TinyLlamaForCausalLM"] and saved_config["torch_dtype"] == "float32"
     loaded = tiny.TinyLlamaForCausalLM.from_pretrained(tmp_path)
     assert loaded.load_report.ok
     assert loaded.config.vocab_size == untied.config.vocab_size
@@ -252,3 +257,14 @@ def test_cached_decoding_under_jit_equals_the_full_pass(untied):
         past = out.past_key_values
     assert len(past) == 2 and past[0][0].shape == (2, 2, 7, 8)
     np.testing.assert_allclose(jnp.concatenate(logits, axis=1), full, atol=1e-5)
+
+
+def test_from_config_is_in_eval_mode_and_uses_the_config_initializer_range(tiny):
+    config = tiny.TinyLlamaConfig(initializer_range=0.5, attention_dropout=0.5)
+    model = tiny.TinyLlamaForCausalLM.from_config(config)
+    assert model.model.layers[0].self_attn.attention_dropout.deterministic
+    assert 0.4 < float(jnp.std(model.lm_head.kernel.get_value())) < 0.6
+    assert 0.4 < float(jnp.std(model.model.embed_tokens.weight.get_value())) < 0.6
+    np.testing.assert_array_equal(model.model.norm.weight.get_value(), 1.0)
+    np.testing.assert_array_equal(Linear(3, 4, rngs=nnx.Rngs(0)).bias.get_value(), 0.0)
+    assert 0.01 < float(jnp.std(Linear(64, 64, rngs=nnx.Rngs(0)).kernel.get_value())) < 0.03  # outside a model

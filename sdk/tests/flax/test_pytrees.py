@@ -7,8 +7,8 @@ from typing import Any
 
 import jax
 import jax.numpy as jnp
-from plugformers.outputs import CausalLMOutputWithPast, MaskedLMOutput, ModelOutput
 
+from plugformers.outputs import CausalLMOutputWithPast, MaskedLMOutput, ModelOutput
 from plugformers_sdk.flax import register_model_output, register_model_outputs
 
 

@@ -118,7 +118,7 @@ class MultiHeadAttention(nnx.Module):
         names: tuple[str, str, str, str] = ("q_proj", "k_proj", "v_proj", "o_proj"),
         kv_input_size: int | None = None,
         rngs: nnx.Rngs,
-        initializer_range: float = 0.02,
+        initializer_range: float | None = None,
     ):
         num_key_value_heads = num_key_value_heads or num_heads
         if head_dim is None:

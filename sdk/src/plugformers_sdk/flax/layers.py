@@ -1,7 +1,9 @@
 """The layers architectures share, as Flax NNX modules, with their canonical-weight transforms.
 
 Constructor signatures are those of ``plugformers_sdk.torch.layers`` plus the keyword-only
-``rngs`` every NNX module takes (and ``initializer_range``, the std of the normal init).
+``rngs`` every NNX module takes (and ``initializer_range``, the std of the normal init; by
+default the ``config.initializer_range`` of the model being built, see :mod:`.initialization`).
+Biases and padding rows start at zero, norms at ones/zeros, as in Transformers.
 Each layer's :meth:`canonical_tensors` says which variable holds which PyTorch tensor:
 
 =============  ====================================  =====================================
@@ -29,10 +31,11 @@ from plugformers.errors import ConfigError
 
 from .activations import get_activation
 from .canonical import IDENTITY, TRANSPOSE, CanonicalTensor
+from .initialization import initializer_range as resolve_range
 
 
-def _normal(rngs: nnx.Rngs, shape: tuple[int, ...], std: float) -> jax.Array:
-    return jax.random.normal(rngs.params(), shape, jnp.float32) * std
+def _normal(rngs: nnx.Rngs, shape: tuple[int, ...], std: float | None) -> jax.Array:
+    return jax.random.normal(rngs.params(), shape, jnp.float32) * resolve_range(std)
 
 
 def _positive(value: object, argument: str, layer: str) -> int:
@@ -49,7 +52,7 @@ class Linear(nnx.Module):
     """
 
     def __init__(self, in_features: int, out_features: int, bias: bool = True, *, rngs: nnx.Rngs,
-                 initializer_range: float = 0.02):
+                 initializer_range: float | None = None):
         self.in_features = _positive(in_features, "in_features", "Linear")
         self.out_features = _positive(out_features, "out_features", "Linear")
         self.kernel = nnx.data(nnx.Param(_normal(rngs, (in_features, out_features), initializer_range)))
@@ -89,7 +92,7 @@ class Linear(nnx.Module):
 class Conv1D(nnx.Module):
     """GPT-2's "Conv1D": a linear layer whose canonical ``weight`` is already [in, out]."""
 
-    def __init__(self, in_features: int, out_features: int, *, rngs: nnx.Rngs, initializer_range: float = 0.02):
+    def __init__(self, in_features: int, out_features: int, *, rngs: nnx.Rngs, initializer_range: float | None = None):
         self.in_features = _positive(in_features, "in_features", "Conv1D")
         self.out_features = _positive(out_features, "out_features", "Conv1D")
         self.weight = nnx.Param(_normal(rngs, (in_features, out_features), initializer_range))
@@ -110,7 +113,7 @@ class Embedding(nnx.Module):
     """
 
     def __init__(self, num_embeddings: int, embedding_dim: int, padding_idx: int | None = None, *,
-                 rngs: nnx.Rngs, initializer_range: float = 0.02):
+                 rngs: nnx.Rngs, initializer_range: float | None = None):
         self.num_embeddings = _positive(num_embeddings, "num_embeddings", "Embedding")
         self.embedding_dim = _positive(embedding_dim, "embedding_dim", "Embedding")
         if padding_idx is not None and not -num_embeddings <= padding_idx < num_embeddings:
@@ -177,12 +180,22 @@ class RMSNorm(nnx.Module):
 
 
 class Dropout(nnx.Dropout):
-    """Dropout with probability ``p``; off after ``model.eval()`` (or with ``deterministic=True``)."""
+    """Dropout with probability ``p``.
+
+    ``training=None`` follows the module mode (``model.train()`` / ``model.eval()``);
+    ``training=True/False`` overrides it for one call. Masks draw from the layer's own rng stream.
+    """
 
     def __init__(self, p: float = 0.0, *, rngs: nnx.Rngs | None = None):
         if isinstance(p, bool) or not isinstance(p, (int, float)) or not 0.0 <= p < 1.0:
             raise ConfigError(f"Dropout: p must be in [0, 1), got {p!r}")
         super().__init__(rate=float(p), rngs=rngs)
+
+    def __call__(self, inputs: jax.Array, *, training: bool | None = None, deterministic: bool | None = None,
+                 rngs: nnx.Rngs | None = None) -> jax.Array:
+        if training is not None:
+            deterministic = not training
+        return super().__call__(inputs, deterministic=deterministic, rngs=rngs)
 
 
 class MLP(nnx.Module):
@@ -190,7 +203,7 @@ class MLP(nnx.Module):
 
     def __init__(self, hidden_size: int, intermediate_size: int, activation: str, bias: bool = True,
                  up_name: str = "up_proj", down_name: str = "down_proj", *, rngs: nnx.Rngs,
-                 initializer_range: float = 0.02):
+                 initializer_range: float | None = None):
         self.activation = activation
         self.activation_fn = get_activation(activation)
         self.up_name, self.down_name = up_name, down_name
@@ -208,7 +221,7 @@ class GatedMLP(nnx.Module):
     """``down_proj(act(gate_proj(x)) * up_proj(x))`` (Llama's MLP)."""
 
     def __init__(self, hidden_size: int, intermediate_size: int, activation: str = "silu", bias: bool = False,
-                 *, rngs: nnx.Rngs, initializer_range: float = 0.02):
+                 *, rngs: nnx.Rngs, initializer_range: float | None = None):
         self.activation = activation
         self.activation_fn = get_activation(activation)
         kwargs = {"rngs": rngs, "initializer_range": initializer_range}

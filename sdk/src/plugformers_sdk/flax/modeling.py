@@ -4,6 +4,8 @@ A Flax model mirrors the Transformers PyTorch module tree attribute by attribute
 name of every tensor is its attribute path (see :mod:`plugformers_sdk.flax.canonical`). A
 subclass builds its layers in ``__init__(self, config, *, rngs)`` after calling
 ``super().__init__(config, rngs=rngs)``, and ends with ``self.post_init()`` (which ties weights).
+Every subclass ``__init__`` runs with the layers' default init std set to
+``config.initializer_range`` (see :mod:`.initialization`).
 
 Loading holds one copy of the weights: the model is first built abstractly (``nnx.eval_shape``:
 shapes only, no memory), then each variable is set from the memory-mapped checkpoint tensor one
@@ -17,9 +19,11 @@ under ``nnx.jit`` and return them.
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from pathlib import Path
 from typing import Any, ClassVar
 
 import jax
@@ -32,6 +36,7 @@ from plugformers.errors import CheckpointError, ConfigError
 from plugformers_sdk.weights import LoadReport, plan_load, resolve_dtype
 
 from .canonical import CanonicalTensor, find_layer, walk_canonical
+from .initialization import initializer_scope
 from .pytrees import register_model_outputs
 
 logger = logging.getLogger(__name__)
@@ -67,6 +72,12 @@ class PreTrainedModel(nnx.Module):
     framework: ClassVar[str] = "flax"
     main_input_name: ClassVar[str] = "input_ids"
 
+    def __init_subclass__(cls, **kwargs: Any):
+        super().__init_subclass__(**kwargs)
+        init = cls.__dict__.get("__init__")
+        if init is not None and not getattr(init, "_plugformers_scoped", False):
+            cls.__init__ = _with_initializer_range(init)
+
     def __init__(self, config: PretrainedConfig, *, rngs: nnx.Rngs):
         if self.config_class is not None and not isinstance(config, self.config_class):
             raise ConfigError(
@@ -90,10 +101,18 @@ class PreTrainedModel(nnx.Module):
             tensors[name] = tensor
         return tensors
 
-    def canonical_state_dict(self) -> dict[str, np.ndarray]:
-        """Every tensor as NumPy, Transformers-PyTorch names and layouts. Tied tensors appear once,
-        under their source name (the tied copy is what PyTorch would list in addition)."""
-        return {name: tensor.to_numpy() for name, tensor in self.canonical_tensor_map().items()}
+    def canonical_state_dict(self, *, include_tied: bool = True) -> dict[str, np.ndarray]:
+        """Every tensor as NumPy, Transformers-PyTorch names and layouts.
+
+        Tied targets are listed too (the same array as their source), like PyTorch's state dict;
+        ``include_tied=False`` leaves them out, as ``save_pretrained`` does.
+        """
+        tensors = {name: tensor.to_numpy() for name, tensor in self.canonical_tensor_map().items()}
+        if include_tied:
+            for target, source in self.active_tied_weights().items():
+                if target not in tensors and source in tensors:
+                    tensors[target] = tensors[source]
+        return tensors
 
     def active_tied_weights(self) -> dict[str, str]:
         """``tied_weights`` when ``config.tie_word_embeddings`` is set, else ``{}``."""
@@ -149,18 +168,35 @@ class PreTrainedModel(nnx.Module):
             return find_layer(self, target)[0]
         return None
 
-    def num_parameters(self) -> int:
-        """Number of parameters (a tied variable counts once)."""
-        return sum(int(np.prod(v.get_value().shape)) for _, v in nnx.to_flat_state(nnx.state(self, nnx.Param)))
+    @property
+    def base_model(self) -> nnx.Module:
+        """The base model inside a head model (``self.model``), or ``self``."""
+        prefix = self.base_model_prefix
+        return getattr(self, prefix, self) if prefix else self
+
+    def num_parameters(self, only_trainable: bool = False, exclude_embeddings: bool = False) -> int:
+        """Number of parameters; a tied variable counts once. (Every ``nnx.Param`` is trainable.)"""
+        from .layers import Embedding
+
+        excluded: set[int] = set()
+        if exclude_embeddings:
+            excluded = {id(m.weight) for _, m in nnx.iter_modules(self) if isinstance(m, Embedding)}
+        return sum(
+            int(np.prod(v.get_value().shape))
+            for _, v in nnx.to_flat_state(nnx.state(self, nnx.Param))
+            if id(v) not in excluded
+        )
 
     # -- construction -------------------------------------------------------------------------
     @classmethod
     def from_config(cls, config: PretrainedConfig, *, dtype: Any = None, seed: int = 0):
-        """A randomly initialised model (``seed`` drives every initialiser and dropout stream)."""
+        """A randomly initialised model in eval mode (``seed`` drives every initialiser and
+        dropout stream; call ``model.train()`` to train)."""
         target = jax_dtype(dtype, config)
         model = cls(config, rngs=nnx.Rngs(seed))
         if target != jnp.float32:
             _cast_params(model, target)
+        model.eval()
         return model
 
     @classmethod
@@ -249,15 +285,18 @@ class PreTrainedModel(nnx.Module):
                 variable.set_value(value)
 
     # -- saving -------------------------------------------------------------------------------
-    def save_pretrained(self, directory: str | os.PathLike[str], *, max_shard_size: int | str = "5GB") -> None:
-        """Write config.json and canonical safetensors (tied tensors once, under the source name)."""
+    def save_pretrained(self, directory: str | os.PathLike[str], *, max_shard_size: int | str = "5GB") -> list[Path]:
+        """Write config.json and canonical safetensors (tied tensors once, under the source name),
+        atomically; returns the files written."""
         from plugformers_sdk import pretrained_io
 
         abstract = [name for name, tensor in self.canonical_tensor_map().items() if _is_abstract(tensor.variable)]
         if abstract:
             raise CheckpointError(f"{directory}: cannot save abstract (unloaded) tensors: {', '.join(abstract)}")
-        pretrained_io.save_pretrained(directory, self.config, self.canonical_state_dict(),
-                                      max_shard_size=max_shard_size, dtype=self.param_dtype_name())
+        return pretrained_io.save_pretrained(
+            directory, self.config, self.canonical_state_dict(include_tied=False), max_shard_size=max_shard_size,
+            dtype=self.param_dtype_name(), class_name=type(self).__name__,
+        )
 
     def param_dtype_name(self) -> str | None:
         """The dtype name of the floating-point parameters ("float32", "bfloat16", ...), if one."""
@@ -266,3 +305,15 @@ class PreTrainedModel(nnx.Module):
             if jnp.issubdtype(dtype, jnp.floating):
                 return jnp.dtype(dtype).name
         return None
+
+
+def _with_initializer_range(init: Callable) -> Callable:
+    """Run a model ``__init__`` with the layers' default init std set to ``config.initializer_range``."""
+
+    @functools.wraps(init)
+    def __init__(self, config, *args, **kwargs):
+        with initializer_scope(getattr(config, "initializer_range", 0.02)):
+            init(self, config, *args, **kwargs)
+
+    __init__._plugformers_scoped = True
+    return __init__
