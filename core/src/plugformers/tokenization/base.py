@@ -90,6 +90,9 @@ class PreTrainedTokenizerBase(SpecialTokensMixin):
 
     def __init__(self, **kwargs: Any) -> None:
         kwargs = self._with_class_defaults(kwargs)
+        added_tokens = {int(i): as_added_token(t, special=False, where="added_tokens_decoder")
+                        for i, t in (kwargs.pop("added_tokens_decoder", None) or {}).items()}
+        added_source = kwargs.pop("_added_tokens_source", "added_tokens_decoder")
         self._init_special_tokens(kwargs)
         self.name_or_path = str(kwargs.pop("name_or_path", ""))
         model_max_length = kwargs.pop("model_max_length", None)
@@ -111,6 +114,8 @@ class PreTrainedTokenizerBase(SpecialTokensMixin):
             if k not in self.vocab_files_names and k not in ("tokenizer_file", "tokenizer_object")
         }
         self._warned_too_long = False
+        # Saved added tokens first, so that each gets back its id, then the special tokens.
+        self._restore_added_tokens(added_tokens or {}, added_source)
         for token in self.all_special_tokens_extended:
             self._register_special(token)
 
@@ -443,11 +448,12 @@ class PreTrainedTokenizerBase(SpecialTokensMixin):
         written: list[str] = []
 
         config: dict[str, Any] = copy.deepcopy({k: v for k, v in self.init_kwargs.items() if _jsonable(v)})
+        # Special tokens as plain strings (their flags are in added_tokens_decoder), as Transformers writes them.
         for name, token in self._special.items():
             if token is not None:
-                config[name] = _token_json(token)
+                config[name] = token.content
         if self._additional:
-            config[ADDITIONAL] = [_token_json(t) for t in self._additional]
+            config[ADDITIONAL] = [t.content for t in self._additional]
         config["added_tokens_decoder"] = {
             str(index): token.to_dict() for index, token in sorted(self.added_tokens_decoder.items())
         }
@@ -535,9 +541,10 @@ class PreTrainedTokenizerBase(SpecialTokensMixin):
                 init_kwargs[name] = as_added_token(init_kwargs[name], special=True, where=f"{config_path}: {name}")
         init_kwargs.update(kwargs)
         init_kwargs.setdefault("name_or_path", str(reference))
-        tokenizer = cls._from_resolved_files(files, init_inputs, init_kwargs, config_path)
-        tokenizer._restore_added_tokens(added, config_path or added_path)
-        return tokenizer
+        if added:
+            init_kwargs["added_tokens_decoder"] = added
+            init_kwargs["_added_tokens_source"] = str(config_path or added_path)
+        return cls._from_resolved_files(files, init_inputs, init_kwargs, config_path)
 
     @classmethod
     def _files_to_resolve(cls) -> dict[str, str | tuple[str, ...]]:

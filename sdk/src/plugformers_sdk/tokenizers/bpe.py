@@ -8,6 +8,7 @@ from typing import Any
 
 from plugformers.errors import TokenizerError
 from plugformers.tokenization import PreTrainedTokenizer
+from plugformers.tokenization.added_token import as_added_token
 from plugformers.tokenization.files import write_text
 
 from .byte_level import bytes_to_unicode, gpt2_pattern, unicode_to_bytes
@@ -80,8 +81,9 @@ class ByteLevelBPETokenizer(PreTrainedTokenizer):
         self.byte_decoder = unicode_to_bytes()
         self.pattern = gpt2_pattern()
         self.cache: dict[str, list[str]] = {}
+        unk = kwargs.get("unk_token")
+        self._unk_id = None if unk is None else self.encoder.get(as_added_token(unk, special=True).content)
         super().__init__(**kwargs)
-        self._unk_id = self.encoder.get(self.unk_token) if self.unk_token is not None else None
 
     @property
     def vocab_size(self) -> int:

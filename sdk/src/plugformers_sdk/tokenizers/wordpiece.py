@@ -7,6 +7,7 @@ from typing import Any
 
 from plugformers.errors import TokenizerError
 from plugformers.tokenization import PreTrainedTokenizer, clean_up_tokenization
+from plugformers.tokenization.added_token import as_added_token
 from plugformers.tokenization.files import write_text
 
 from .basic_tokenizer import BasicTokenizer
@@ -72,8 +73,8 @@ class WordPieceTokenizer(PreTrainedTokenizer):
         )
         if kwargs.get("unk_token") is None:
             raise TokenizerError(f"{type(self).__name__} needs an unk_token")
+        self._unk = as_added_token(kwargs["unk_token"], special=True, where="unk_token").content
         super().__init__(**kwargs)
-        self._unk = str(self.unk_token)
 
     @property
     def vocab_size(self) -> int:
