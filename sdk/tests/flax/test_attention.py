@@ -203,19 +203,20 @@ def test_mha_cross_attention_matches_torch_and_reuses_cache(torch):
 def test_mha_incremental_decoding_with_cache_equals_full_pass():
     mha = MultiHeadAttention(16, 4, num_key_value_heads=1, rngs=nnx.Rngs(1))
     rotary = RotaryEmbedding(4)
+
+    @nnx.jit(static_argnames="past")
+    def attend(module, hidden, positions, cache, past):
+        mask = make_attention_mask(None, batch_size=2, query_length=hidden.shape[1],
+                                   key_length=past + hidden.shape[1], dtype=jnp.float32, causal=True, past_length=past)
+        return module(hidden, mask, position_embeddings=rotary(positions), past_key_value=cache, use_cache=True)
+
     hidden = jnp.asarray(rand(2, 6, 16, seed=7))
     positions = jnp.broadcast_to(jnp.arange(6), (2, 6))
-    full_mask = make_attention_mask(None, batch_size=2, query_length=6, key_length=6, dtype=jnp.float32, causal=True)
-    full, _ = mha(hidden, full_mask, position_embeddings=rotary(positions))
-    # prefill 4 tokens, then one token at a time
-    mask = make_attention_mask(None, batch_size=2, query_length=4, key_length=4, dtype=jnp.float32, causal=True)
-    first, cache = mha(hidden[:, :4], mask, position_embeddings=rotary(positions[:, :4]), use_cache=True)
+    full, _ = attend(mha, hidden, positions, None, 0)
+    first, cache = attend(mha, hidden[:, :4], positions[:, :4], None, 0)  # prefill 4, then one token at a time
     steps = [first]
     for t in (4, 5):
-        step_mask = make_attention_mask(None, batch_size=2, query_length=1, key_length=t + 1, dtype=jnp.float32,
-                                        causal=True, past_length=t)
-        out, cache = mha(hidden[:, t:t + 1], step_mask, position_embeddings=rotary(positions[:, t:t + 1]),
-                         past_key_value=cache, use_cache=True)
+        out, cache = attend(mha, hidden[:, t:t + 1], positions[:, t:t + 1], cache, t)
         steps.append(out)
     assert cache[0].shape == (2, 1, 6, 4)
     np.testing.assert_allclose(jnp.concatenate(steps, axis=1), full, atol=ATOL)
