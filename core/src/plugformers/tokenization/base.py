@@ -288,6 +288,12 @@ class PreTrainedTokenizerBase(SpecialTokensMixin):
                     f"max_length={plan.max_length} leaves no room for text: this tokenizer adds {needed} "
                     "special tokens"
                 )
+            single = self.num_special_tokens_to_add(pair=False)
+            if plan.max_length is not None and plan.stride >= plan.max_length - single:
+                raise TokenizerError(
+                    f"stride={plan.stride} must be smaller than max_length={plan.max_length} minus the "
+                    f"{single} special tokens"
+                )
         want_mask = return_attention_mask if return_attention_mask is not None else "attention_mask" in self.model_input_names
         encoded = self._encode_batch(
             pairs, is_split_into_words=is_split_into_words, add_special_tokens=add_special_tokens,
@@ -415,7 +421,7 @@ class PreTrainedTokenizerBase(SpecialTokensMixin):
         template = select_chat_template(self.chat_template, chat_template, tools)
         batched = isinstance(conversation, (list, tuple)) and bool(conversation) and isinstance(conversation[0], (list, tuple))
         conversations = list(conversation) if batched else [conversation]
-        special = {name: getattr(self, name) for name in SPECIAL_TOKENS_ATTRIBUTES}
+        special = {name: value for name, value in self.special_tokens_map.items() if name in SPECIAL_TOKENS_ATTRIBUTES}
         texts = []
         for chat in conversations:
             if hasattr(chat, "messages"):

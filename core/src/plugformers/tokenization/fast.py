@@ -248,10 +248,10 @@ class PreTrainedTokenizerFast(PreTrainedTokenizerBase):
                       add_special_tokens: bool, plan: EncodePlan, return_overflowing_tokens: bool,
                       return_offsets_mapping: bool, return_special_tokens_mask: bool,
                       return_attention_mask: bool) -> BatchEncoding:
-        if plan.truncation is TruncationStrategy.ONLY_SECOND and any(b is None for _, b in pairs) \
-                and plan.max_length is not None:
-            raise TokenizerError("truncation='only_second' needs a pair of sequences (text_pair)")
-        self._configure(plan)
+        try:
+            self._configure(plan)
+        except (ValueError, TypeError) as error:
+            raise TokenizerError(f"invalid padding/truncation settings: {error}") from None
         inputs = [a if b is None else (a, b) for a, b in pairs]
         try:
             encodings = self._tokenizer.encode_batch(inputs, add_special_tokens=add_special_tokens,

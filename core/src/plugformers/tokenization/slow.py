@@ -93,12 +93,8 @@ class PreTrainedTokenizer(PreTrainedTokenizerBase):
         self._add_tokens([token], special=True)
 
     def get_vocab(self) -> dict[str, int]:
+        """Token -> id for the whole vocabulary, added tokens included (``self._added_tokens_encoder``)."""
         raise NotImplementedError
-
-    def _full_vocab(self) -> dict[str, int]:
-        vocab = dict(self.get_vocab())
-        vocab.update(self._added_tokens_encoder)
-        return vocab
 
     # ---- tokens and ids --------------------------------------------------------------------------
     def tokenize(self, text: str, pair: str | None = None, add_special_tokens: bool = False,

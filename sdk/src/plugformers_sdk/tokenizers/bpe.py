@@ -90,7 +90,7 @@ class ByteLevelBPETokenizer(PreTrainedTokenizer):
         return len(self.encoder)
 
     def get_vocab(self) -> dict[str, int]:
-        return dict(self.encoder)
+        return {**self.encoder, **self._added_tokens_encoder}
 
     def _vocab_id(self, token: str) -> int | None:
         return self.encoder.get(token)

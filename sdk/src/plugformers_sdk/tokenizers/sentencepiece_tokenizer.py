@@ -123,7 +123,7 @@ class SentencePieceTokenizer(PreTrainedTokenizer):
         return len(self.pieces)
 
     def get_vocab(self) -> dict[str, int]:
-        return dict(self.piece_to_id)
+        return {**self.piece_to_id, **self._added_tokens_encoder}
 
     def _vocab_id(self, token: str) -> int | None:
         return self.piece_to_id.get(token)

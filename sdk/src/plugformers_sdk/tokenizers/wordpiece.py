@@ -81,7 +81,7 @@ class WordPieceTokenizer(PreTrainedTokenizer):
         return len(self.ids_to_tokens)
 
     def get_vocab(self) -> dict[str, int]:
-        return dict(self.vocab)
+        return {**self.vocab, **self._added_tokens_encoder}
 
     def _vocab_id(self, token: str) -> int | None:
         return self.vocab.get(token)
