@@ -97,3 +97,32 @@ def read_case(case_dir: Path) -> tuple[dict, dict, dict]:
     inputs = dict(np.load(case_dir / "inputs.npz"))
     outputs = dict(np.load(case_dir / "outputs_flax.npz"))
     return case, inputs, outputs
+
+
+def torch_reference(directory, case: str, head: str, seed: int):
+    """A randomised PyTorch model of ours saved to ``directory``; returns the model."""
+    from plugformers_llama import modeling_torch
+    from plugformers_llama.configuration import LlamaConfig
+
+    model = getattr(modeling_torch, CLASS_NAMES[head]).from_config(LlamaConfig(**config_kwargs(case, head)), seed=seed)
+    randomise_torch(model, seed)
+    model.tie_weights()
+    model.save_pretrained(directory)
+    return model
+
+
+def torch_outputs(model, inputs: dict, **kwargs) -> dict:
+    import torch
+
+    with torch.no_grad():
+        out = model(**{k: torch.from_numpy(v) for k, v in inputs.items()}, **kwargs)
+    return {k: v.numpy() for k, v in out.items() if k != "past_key_values" and hasattr(v, "numpy")}
+
+
+def assert_outputs_close(got, expected: dict, mask: np.ndarray, what: str = "") -> None:
+    """Every output of ``expected`` agrees with ``got`` (any framework) at real tokens, within 1e-5."""
+    for name, want in expected.items():
+        have = np.asarray(got[name])
+        if want.ndim >= 2 and want.shape[:2] == mask.shape:
+            have, want = valid_positions(have, mask), valid_positions(want, mask)
+        np.testing.assert_allclose(have, want, atol=TOLERANCE, rtol=0, err_msg=f"{what} {name}")
