@@ -16,7 +16,7 @@ def test_dict_and_attributes():
     assert isinstance(enc, dict) and enc.input_ids == [[1, 2]] and enc["attention_mask"] == [[1, 1]]
     assert enc[:1] == {"input_ids": [[1, 2]], "attention_mask": [[1, 1]]}
     with pytest.raises(AttributeError):
-        enc.nothing
+        _ = enc.nothing
     assert not enc.is_fast
     with pytest.raises(TokenizerError, match="fast tokenizer"):
         enc.char_to_token(0)

@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 
 import pytest
+from test_tokenization_toy_tokenizer import VOCAB, ToyTokenizer
 
 from plugformers.errors import TokenizerError
 from plugformers.tokenization.chat_template import render_chat_template
-from test_tokenization_toy_tokenizer import VOCAB, ToyTokenizer
 
 CHATML = (
     "{% for message in messages %}{{ '<|' + message['role'] + '|> ' + message['content'] + ' <|end|>\\n' }}"

@@ -6,10 +6,10 @@ import logging
 
 import numpy as np
 import pytest
+from test_tokenization_toy_tokenizer import VOCAB, ToyTokenizer, toy_fast, words
 
 from plugformers.errors import TokenizerError
 from plugformers.tokenization import AddedToken, BatchEncoding
-from test_tokenization_toy_tokenizer import VOCAB, ToyTokenizer, toy_fast, words
 
 
 @pytest.fixture(params=["slow", "fast"])

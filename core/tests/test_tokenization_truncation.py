@@ -5,11 +5,11 @@ from __future__ import annotations
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from test_tokenization_toy_tokenizer import ToyTokenizer, toy_fast, words
 
 from plugformers.errors import TokenizerError
 from plugformers.tokenization.strategies import TruncationStrategy
 from plugformers.tokenization.truncation import longest_first_lengths, truncate_pair, windows
-from test_tokenization_toy_tokenizer import ToyTokenizer, toy_fast, words
 
 
 def test_windows_right_and_left():

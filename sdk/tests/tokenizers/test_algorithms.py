@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+import architectures as arch
 import pytest
+from conftest import BOTCHAN, SPM_EN, corpus_lines, train_sentencepiece
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import architectures as arch
-from conftest import SPM_EN, train_sentencepiece, corpus_lines, BOTCHAN
 from plugformers_sdk.tokenizers.basic_tokenizer import BasicTokenizer
 from plugformers_sdk.tokenizers.bpe import bpe_merge
 from plugformers_sdk.tokenizers.byte_level import bytes_to_unicode

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import json
 
+import architectures as arch
 import pytest
 
-import architectures as arch
 from plugformers.tokenization import AddedToken
 
 SAMPLES = ["Hello world, this is a test.", "Añother línea with ünïcode \u4e2d\u6587", "short"]

@@ -108,9 +108,8 @@ def _spm_dir(tmp_path, model, name):
 
 @pytest.mark.parametrize("model,lines_fixture", [(SPM_EN, "english_lines"), (SPM_JA, "japanese_lines")])
 def test_sentencepiece_unigram_matches_t5_and_the_library(request, tmp_path, model, lines_fixture):
-    import sentencepiece as spm
-
     import architectures as arch
+    import sentencepiece as spm
 
     lines = request.getfixturevalue(lines_fixture)
     processor = spm.SentencePieceProcessor(model_file=str(model))

@@ -5,11 +5,11 @@ from __future__ import annotations
 import json
 import shutil
 
-import pytest
-
 import architectures as arch
-from plugformers.errors import TokenizerError
+import pytest
 from conftest import GPT2_DIR, ROBERTA_JSON, SPM_EN
+
+from plugformers.errors import TokenizerError
 
 
 def _write(path, data):
