@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from plugformers_sdk.tokenizers.bpe import ByteLevelBPETokenizer
+from plugformers_sdk.tokenizers import ByteLevelBPETokenizer
 
 ENDOFTEXT = "<|endoftext|>"
 
