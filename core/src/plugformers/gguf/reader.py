@@ -104,7 +104,8 @@ class GGUFCheckpointReader:
         return self._sources[name]
 
     def get_numpy(self, name: str) -> np.ndarray:
-        """The dequantised tensor, canonical layout, as float32 (or float16) NumPy."""
+        """The dequantised tensor, canonical layout, as float32 (or float16) NumPy (read-only when
+        it is a view of the memory-mapped file: float tensors stored in the requested dtype)."""
         info = self._info(name)
         array = dequantize(info.raw, info.type_name, info.shape, dtype=self._dtype,
                            source=f"{self.path}: tensor {info.name!r}")
@@ -121,7 +122,8 @@ class GGUFCheckpointReader:
     def get_torch(self, name: str) -> Any:
         import torch
 
-        return torch.from_numpy(self.get_numpy(name))
+        array = self.get_numpy(name)
+        return torch.from_numpy(array if array.flags.writeable else array.copy())
 
     def close(self) -> None:
         """Nothing to release beyond the memory map, which goes with the reader."""
