@@ -7,7 +7,6 @@ import numpy as np
 import pytest
 
 gguf = pytest.importorskip("gguf", reason="the gguf package is not installed: pip install gguf")
-import gguf.quants  # noqa: E402
 from gguf_files import write_gguf  # noqa: E402
 
 from plugformers.errors import CheckpointError  # noqa: E402

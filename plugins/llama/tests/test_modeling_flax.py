@@ -26,6 +26,7 @@ from llama_test_support import (  # noqa: E402
     torch_reference,
     valid_positions,
 )
+
 from plugformers_llama import modeling_flax, modeling_torch  # noqa: E402
 from plugformers_llama.configuration import LlamaConfig  # noqa: E402
 

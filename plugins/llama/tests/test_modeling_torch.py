@@ -12,7 +12,6 @@ torch = pytest.importorskip("torch")
 from llama_test_support import (  # noqa: E402
     CLASS_NAMES,
     HEADS,
-    MAIN_OUTPUT,
     TINY,
     TOLERANCE,
     config_kwargs,
@@ -20,10 +19,10 @@ from llama_test_support import (  # noqa: E402
     randomise_torch,
     valid_positions,
 )
-from plugformers_llama import modeling_torch  # noqa: E402
-from plugformers_llama.configuration import LlamaConfig  # noqa: E402
 
 from plugformers.errors import CheckpointError  # noqa: E402
+from plugformers_llama import modeling_torch  # noqa: E402
+from plugformers_llama.configuration import LlamaConfig  # noqa: E402
 
 
 def _hf():

@@ -11,8 +11,9 @@ loading them reports them as unexpected).
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 import numpy as np
 
@@ -65,8 +66,8 @@ class GGUFCheckpointReader:
              dtype: str = "float32") -> GGUFCheckpointReader:
         """Open ``path``; the map is found through the registry by ``general.architecture`` when
         not given, and the config is built from the metadata when not given."""
-        from .lookup import find_gguf_map
         from .config import gguf_config_dict
+        from .lookup import find_gguf_map
 
         file = GGUFFile.open(path)
         gguf_map = gguf_map or find_gguf_map(file.architecture, source=str(file.path))

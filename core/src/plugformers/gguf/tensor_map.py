@@ -19,9 +19,10 @@ A plugin registers ``gguf="plugformers_llama.gguf_map:GGUF_MAP"``; the map is pl
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 
