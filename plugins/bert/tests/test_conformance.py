@@ -14,7 +14,8 @@ class TestBertConformance(ModelTester):
     config_kwargs = dict(vocab_size=99, hidden_size=32, num_hidden_layers=2, num_attention_heads=4,
                          intermediate_size=37, max_position_embeddings=64, num_labels=3)
     # BertLMHeadModel is a causal decoder only with is_decoder (as in Transformers).
-    head_config_kwargs = {"causal-lm": {"is_decoder": True}}
+    # Question answering has two outputs per token (start, end), so num_labels=2 as Transformers requires.
+    head_config_kwargs = {"causal-lm": {"is_decoder": True}, "question-answering": {"num_labels": 2}}
     transformers_classes = {
         "base": "BertModel",
         "pretraining": "BertForPreTraining",

@@ -176,12 +176,13 @@ def test_masked_lm_decoder_is_tied_and_saved_once(tmp_path):
 
     model = _ours("masked-lm", config_kwargs("gelu-h32-l2", "masked-lm"))
     assert model.cls.predictions.decoder.weight is model.bert.embeddings.word_embeddings.weight
+    assert model.cls.predictions.decoder.bias is model.cls.predictions.bias
     assert model.get_input_embeddings() is model.bert.embeddings.word_embeddings
     model.save_pretrained(tmp_path)
     with safe_open(tmp_path / "model.safetensors", "pt") as f:
         keys = set(f.keys())
     assert "bert.embeddings.word_embeddings.weight" in keys and "cls.predictions.bias" in keys
-    assert "cls.predictions.decoder.weight" not in keys
+    assert "cls.predictions.decoder.weight" not in keys and "cls.predictions.decoder.bias" not in keys
 
 
 def test_untied_decoder_is_saved_and_reloaded(tmp_path):
@@ -193,6 +194,10 @@ def test_untied_decoder_is_saved_and_reloaded(tmp_path):
     assert again.load_report.ok
     inputs = make_inputs(kwargs, "masked-lm")
     assert_close(outputs_of(_run(again, inputs)), outputs_of(_run(model, inputs)), "untied reload")
+    transformers = _transformers()
+    theirs, info = transformers.BertForMaskedLM.from_pretrained(tmp_path, output_loading_info=True)
+    assert not info["missing_keys"] and not info["unexpected_keys"], info
+    assert_close(outputs_of(_run(theirs.eval(), inputs)), outputs_of(_run(model, inputs)), "untied vs Transformers")
 
 
 def test_head_loads_base_checkpoint_and_base_loads_head_checkpoint(tmp_path):

@@ -7,6 +7,8 @@ word-embedding table (``Linear.tie_to``) and so holds no weight of its own.
 
 from __future__ import annotations
 
+import functools
+
 import jax.numpy as jnp
 from flax import nnx
 
@@ -33,6 +35,7 @@ from plugformers_sdk.flax import (
     scaled_dot_product_attention,
     sequence_classification_loss,
 )
+from plugformers_sdk.flax.canonical import find_layer
 
 from .configuration import BertConfig
 from .outputs import BertForPreTrainingOutput
@@ -229,15 +232,20 @@ class BertPredictionHeadTransform(nnx.Module):
 
 
 class BertLMPredictionHead(nnx.Module):
-    """Vocabulary logits: ``decoder`` (tied to the word embeddings) plus the vocabulary ``bias``."""
+    """Vocabulary logits. Tied (``config.tie_word_embeddings``): ``decoder`` shares the word-embedding
+    table and the vocabulary ``bias`` is added (Transformers ties the decoder's bias to it); untied:
+    the ``decoder`` Linear with its own bias, as in Transformers, where ``bias`` is then unused."""
 
     def __init__(self, config: BertConfig, *, rngs: nnx.Rngs):
         self.transform = BertPredictionHeadTransform(config, rngs=rngs)
-        self.decoder = _linear(config, config.hidden_size, config.vocab_size, rngs, bias=False)
+        tied = config.tie_word_embeddings
+        self.decoder = _linear(config, config.hidden_size, config.vocab_size, rngs, bias=not tied)
         self.bias = nnx.Param(jnp.zeros((config.vocab_size,), jnp.float32))
 
     def __call__(self, hidden_states):
         logits = self.decoder(self.transform(hidden_states))
+        if self.decoder.bias is not None:
+            return logits
         return logits + self.bias[...].astype(logits.dtype)
 
 
@@ -268,8 +276,23 @@ class BertPreTrainingHeads(nnx.Module):
 
 # -- models ------------------------------------------------------------------------------------
 
-_LM_TIED = {"cls.predictions.decoder.weight": "bert.embeddings.word_embeddings.weight"}
-_LM_IGNORED = (r"^cls\.predictions\.decoder\.bias$",)
+_LM_TIED = {
+    "cls.predictions.decoder.weight": "bert.embeddings.word_embeddings.weight",
+    "cls.predictions.decoder.bias": "cls.predictions.bias",
+}
+# The decoder's bias is tied by construction: a tied decoder has no bias and the head adds ``bias``.
+_STRUCTURALLY_TIED = ("cls.predictions.decoder.bias",)
+
+
+def _accepts_return_dict(call):
+    """``return_dict=False`` returns the output's fields as a tuple (Transformers' convention)."""
+
+    @functools.wraps(call)
+    def wrapper(self, *args, return_dict=None, **kwargs):
+        output = call(self, *args, **kwargs)
+        return output if return_dict is None or return_dict else output.to_tuple()
+
+    return wrapper
 
 
 def _classifier_dropout(config: BertConfig) -> float:
@@ -286,6 +309,16 @@ class FlaxBertPreTrainedModel(PreTrainedModel):
         base = self if isinstance(self, FlaxBertModel) else self.bert
         return base.embeddings.word_embeddings
 
+    def tie_weights(self) -> None:
+        """Tie the decoder to the word embeddings (``Linear.tie_to``). Its bias needs no tying: a
+        tied decoder is built without one (the SDK can only tie a Linear to an Embedding)."""
+        for target, source in self.active_tied_weights().items():
+            if target in _STRUCTURALLY_TIED:
+                continue
+            decoder, embedding = find_layer(self, target)[0], find_layer(self, source)[0]
+            if decoder.tied_embedding is not embedding:
+                decoder.tie_to(embedding)
+
 
 class FlaxBertModel(FlaxBertPreTrainedModel):
     """The bare encoder (or decoder, with ``config.is_decoder``): hidden states and the pooled output."""
@@ -297,6 +330,7 @@ class FlaxBertModel(FlaxBertPreTrainedModel):
         self.pooler = BertPooler(config, rngs=rngs) if add_pooling_layer else None
         self.post_init()
 
+    @_accepts_return_dict
     def __call__(self, input_ids=None, attention_mask=None, token_type_ids=None, position_ids=None,
                  inputs_embeds=None, encoder_hidden_states=None, encoder_attention_mask=None, past_key_values=None,
                  use_cache=None, output_hidden_states=None):
@@ -329,7 +363,6 @@ class FlaxBertForPreTraining(FlaxBertPreTrainedModel):
     """Masked-LM and next-sentence heads; the loss is their sum when both label sets are given."""
 
     tied_weights = _LM_TIED
-    ignore_on_load_unexpected = _LM_IGNORED
 
     def __init__(self, config: BertConfig, *, rngs: nnx.Rngs):
         super().__init__(config, rngs=rngs)
@@ -337,6 +370,7 @@ class FlaxBertForPreTraining(FlaxBertPreTrainedModel):
         self.cls = BertPreTrainingHeads(config, rngs=rngs)
         self.post_init()
 
+    @_accepts_return_dict
     def __call__(self, input_ids=None, attention_mask=None, token_type_ids=None, position_ids=None,
                  inputs_embeds=None, labels=None, next_sentence_label=None, output_hidden_states=None):
         outputs = self.bert(input_ids, attention_mask, token_type_ids, position_ids, inputs_embeds,
@@ -354,7 +388,7 @@ class FlaxBertLMHeadModel(FlaxBertPreTrainedModel):
     """Causal language modelling (``config.is_decoder``) with a key/value cache."""
 
     tied_weights = _LM_TIED
-    ignore_on_load_unexpected = _LM_IGNORED + (r"^bert\.pooler\.",)
+    ignore_on_load_unexpected = (r"^bert\.pooler\.",)
 
     def __init__(self, config: BertConfig, *, rngs: nnx.Rngs):
         super().__init__(config, rngs=rngs)
@@ -362,6 +396,7 @@ class FlaxBertLMHeadModel(FlaxBertPreTrainedModel):
         self.cls = BertOnlyMLMHead(config, rngs=rngs)
         self.post_init()
 
+    @_accepts_return_dict
     def __call__(self, input_ids=None, attention_mask=None, token_type_ids=None, position_ids=None,
                  inputs_embeds=None, encoder_hidden_states=None, encoder_attention_mask=None, labels=None,
                  past_key_values=None, use_cache=None, output_hidden_states=None):
@@ -378,7 +413,7 @@ class FlaxBertForMaskedLM(FlaxBertPreTrainedModel):
     """Masked language modelling: vocabulary logits at every position."""
 
     tied_weights = _LM_TIED
-    ignore_on_load_unexpected = _LM_IGNORED + (r"^bert\.pooler\.", r"^cls\.seq_relationship\.")
+    ignore_on_load_unexpected = (r"^bert\.pooler\.", r"^cls\.seq_relationship\.")
 
     def __init__(self, config: BertConfig, *, rngs: nnx.Rngs):
         super().__init__(config, rngs=rngs)
@@ -386,6 +421,7 @@ class FlaxBertForMaskedLM(FlaxBertPreTrainedModel):
         self.cls = BertOnlyMLMHead(config, rngs=rngs)
         self.post_init()
 
+    @_accepts_return_dict
     def __call__(self, input_ids=None, attention_mask=None, token_type_ids=None, position_ids=None,
                  inputs_embeds=None, labels=None, output_hidden_states=None):
         outputs = self.bert(input_ids, attention_mask, token_type_ids, position_ids, inputs_embeds,
@@ -406,6 +442,7 @@ class FlaxBertForNextSentencePrediction(FlaxBertPreTrainedModel):
         self.cls = BertOnlyNSPHead(config, rngs=rngs)
         self.post_init()
 
+    @_accepts_return_dict
     def __call__(self, input_ids=None, attention_mask=None, token_type_ids=None, position_ids=None,
                  inputs_embeds=None, labels=None, next_sentence_label=None, output_hidden_states=None):
         labels = next_sentence_label if labels is None else labels
@@ -426,6 +463,7 @@ class FlaxBertForSequenceClassification(FlaxBertPreTrainedModel):
         self.classifier = _linear(config, config.hidden_size, config.num_labels, rngs)
         self.post_init()
 
+    @_accepts_return_dict
     def __call__(self, input_ids=None, attention_mask=None, token_type_ids=None, position_ids=None,
                  inputs_embeds=None, labels=None, output_hidden_states=None):
         outputs = self.bert(input_ids, attention_mask, token_type_ids, position_ids, inputs_embeds,
@@ -449,6 +487,7 @@ class FlaxBertForMultipleChoice(FlaxBertPreTrainedModel):
         self.classifier = _linear(config, config.hidden_size, 1, rngs)
         self.post_init()
 
+    @_accepts_return_dict
     def __call__(self, input_ids=None, attention_mask=None, token_type_ids=None, position_ids=None,
                  inputs_embeds=None, labels=None, output_hidden_states=None):
         num_choices = (input_ids if input_ids is not None else inputs_embeds).shape[1]
@@ -472,6 +511,7 @@ class FlaxBertForTokenClassification(FlaxBertPreTrainedModel):
         self.classifier = _linear(config, config.hidden_size, config.num_labels, rngs)
         self.post_init()
 
+    @_accepts_return_dict
     def __call__(self, input_ids=None, attention_mask=None, token_type_ids=None, position_ids=None,
                  inputs_embeds=None, labels=None, output_hidden_states=None):
         outputs = self.bert(input_ids, attention_mask, token_type_ids, position_ids, inputs_embeds,
@@ -492,6 +532,7 @@ class FlaxBertForQuestionAnswering(FlaxBertPreTrainedModel):
         self.qa_outputs = _linear(config, config.hidden_size, config.num_labels, rngs)
         self.post_init()
 
+    @_accepts_return_dict
     def __call__(self, input_ids=None, attention_mask=None, token_type_ids=None, position_ids=None,
                  inputs_embeds=None, start_positions=None, end_positions=None, output_hidden_states=None):
         outputs = self.bert(input_ids, attention_mask, token_type_ids, position_ids, inputs_embeds,

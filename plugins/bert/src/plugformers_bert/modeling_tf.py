@@ -264,8 +264,9 @@ class BertPredictionHeadTransform(_Layer):
 
 
 class BertLMPredictionHead(_Layer):
-    """Vocabulary logits plus the vocabulary ``bias``. Tied (``config.tie_word_embeddings``): the
-    projection is the word-embedding table; untied: its own ``decoder`` Linear."""
+    """Vocabulary logits. Tied (``config.tie_word_embeddings``): the word-embedding table plus
+    ``bias``, with no ``decoder`` variables; untied: the ``decoder`` Linear (weight and bias), as in
+    Transformers, where ``bias`` is then unused."""
 
     def __init__(self, config: BertConfig, input_embeddings: Embedding, **kwargs):
         super().__init__(**kwargs)
@@ -274,7 +275,7 @@ class BertLMPredictionHead(_Layer):
             self.decoder = None
             self._input_embeddings = input_embeddings  # not walked: its table is saved under bert.embeddings
         else:
-            self.decoder = Linear(config.hidden_size, config.vocab_size, bias=False)
+            self.decoder = Linear(config.hidden_size, config.vocab_size)
         self.bias = self.add_weight(shape=(config.vocab_size,), initializer=zeros_initializer(), name="bias")
         self.built = True
 
@@ -284,10 +285,8 @@ class BertLMPredictionHead(_Layer):
     def call(self, hidden_states):
         hidden_states = self.transform(hidden_states)
         if self.decoder is None:
-            logits = self._input_embeddings.attend(hidden_states)
-        else:
-            logits = self.decoder(hidden_states)
-        return logits + self.bias
+            return self._input_embeddings.attend(hidden_states) + self.bias
+        return self.decoder(hidden_states)
 
 
 class BertOnlyMLMHead(_Layer):
@@ -323,8 +322,10 @@ class BertPreTrainingHeads(_Layer):
 
 # -- models ------------------------------------------------------------------------------------
 
-_LM_TIED = {"cls.predictions.decoder.weight": "bert.embeddings.word_embeddings.weight"}
-_LM_IGNORED = (r"^cls\.predictions\.decoder\.bias$",)
+_LM_TIED = {
+    "cls.predictions.decoder.weight": "bert.embeddings.word_embeddings.weight",
+    "cls.predictions.decoder.bias": "cls.predictions.bias",
+}
 
 
 def _classifier_dropout(config: BertConfig) -> float:
@@ -340,6 +341,11 @@ class TFBertPreTrainedModel(PreTrainedModel):
     def get_input_embeddings(self):
         base = self if isinstance(self, TFBertModel) else self.bert
         return base.embeddings.word_embeddings
+
+    def __call__(self, *args, return_dict=None, **kwargs):
+        """``return_dict=False`` returns the output's fields as a tuple (Transformers' convention)."""
+        output = super().__call__(*args, **kwargs)
+        return output if return_dict is None or return_dict else output.to_tuple()
 
 
 class TFBertModel(TFBertPreTrainedModel):
@@ -389,7 +395,6 @@ class TFBertForPreTraining(TFBertPreTrainedModel):
     """Masked-LM and next-sentence heads; the loss is their sum when both label sets are given."""
 
     tied_weights = _LM_TIED
-    ignore_on_load_unexpected = _LM_IGNORED
 
     def __init__(self, config: BertConfig, **kwargs):
         super().__init__(config, **kwargs)
@@ -415,7 +420,7 @@ class TFBertLMHeadModel(TFBertPreTrainedModel):
     """Causal language modelling (``config.is_decoder``) with a key/value cache."""
 
     tied_weights = _LM_TIED
-    ignore_on_load_unexpected = _LM_IGNORED + (r"^bert\.pooler\.",)
+    ignore_on_load_unexpected = (r"^bert\.pooler\.",)
 
     def __init__(self, config: BertConfig, **kwargs):
         super().__init__(config, **kwargs)
@@ -441,7 +446,7 @@ class TFBertForMaskedLM(TFBertPreTrainedModel):
     """Masked language modelling: vocabulary logits at every position."""
 
     tied_weights = _LM_TIED
-    ignore_on_load_unexpected = _LM_IGNORED + (r"^bert\.pooler\.", r"^cls\.seq_relationship\.")
+    ignore_on_load_unexpected = (r"^bert\.pooler\.", r"^cls\.seq_relationship\.")
 
     def __init__(self, config: BertConfig, **kwargs):
         super().__init__(config, **kwargs)

@@ -4,9 +4,9 @@ The module tree mirrors Transformers' ``BertModel`` attribute by attribute, so p
 are the canonical checkpoint names (``bert.encoder.layer.0.attention.self.query.weight``).
 ``modeling_tf.py`` and ``modeling_flax.py`` are the same tree in the other frameworks.
 
-The masked-LM decoder has no bias of its own: the vocabulary bias is ``cls.predictions.bias``
-(Transformers ties ``cls.predictions.decoder.bias`` to it, so a checkpoint holding the decoder's
-copy too loads with that copy ignored).
+The masked-LM ``decoder`` is tied (``config.tie_word_embeddings``, the default) to the word
+embeddings, and its bias to ``cls.predictions.bias``, exactly as in Transformers: the state dict
+lists both names, checkpoints hold the sources only.
 """
 
 from __future__ import annotations
@@ -231,16 +231,17 @@ class BertPredictionHeadTransform(nn.Module):
 
 
 class BertLMPredictionHead(nn.Module):
-    """Vocabulary logits: ``decoder`` (tied to the word embeddings) plus the vocabulary ``bias``."""
+    """Vocabulary logits from ``decoder``, whose weight and bias are tied to the word embeddings
+    and to ``bias`` (see ``tied_weights``)."""
 
     def __init__(self, config: BertConfig):
         super().__init__()
         self.transform = BertPredictionHeadTransform(config)
-        self.decoder = Linear(config.hidden_size, config.vocab_size, bias=False)
+        self.decoder = Linear(config.hidden_size, config.vocab_size)
         self.bias = nn.Parameter(torch.zeros(config.vocab_size))
 
     def forward(self, hidden_states):
-        return self.decoder(self.transform(hidden_states)) + self.bias
+        return self.decoder(self.transform(hidden_states))
 
 
 class BertOnlyMLMHead(nn.Module):
@@ -273,8 +274,10 @@ class BertPreTrainingHeads(nn.Module):
 
 # -- models ------------------------------------------------------------------------------------
 
-_LM_TIED = {"cls.predictions.decoder.weight": "bert.embeddings.word_embeddings.weight"}
-_LM_IGNORED = (r"^cls\.predictions\.decoder\.bias$",)
+_LM_TIED = {
+    "cls.predictions.decoder.weight": "bert.embeddings.word_embeddings.weight",
+    "cls.predictions.decoder.bias": "cls.predictions.bias",
+}
 
 
 class BertPreTrainedModel(PreTrainedModel):
@@ -344,7 +347,6 @@ class BertForPreTraining(BertPreTrainedModel):
     """Masked-LM and next-sentence heads; the loss is their sum when both label sets are given."""
 
     tied_weights = _LM_TIED
-    ignore_on_load_unexpected = _LM_IGNORED
 
     def __init__(self, config: BertConfig):
         super().__init__(config)
@@ -371,7 +373,7 @@ class BertLMHeadModel(BertPreTrainedModel):
     """Causal language modelling (``config.is_decoder``) with a key/value cache."""
 
     tied_weights = _LM_TIED
-    ignore_on_load_unexpected = _LM_IGNORED + (r"^bert\.pooler\.",)
+    ignore_on_load_unexpected = (r"^bert\.pooler\.",)
 
     def __init__(self, config: BertConfig):
         super().__init__(config)
@@ -398,7 +400,7 @@ class BertForMaskedLM(BertPreTrainedModel):
     """Masked language modelling: vocabulary logits at every position."""
 
     tied_weights = _LM_TIED
-    ignore_on_load_unexpected = _LM_IGNORED + (r"^bert\.pooler\.", r"^cls\.seq_relationship\.")
+    ignore_on_load_unexpected = (r"^bert\.pooler\.", r"^cls\.seq_relationship\.")
 
     def __init__(self, config: BertConfig):
         super().__init__(config)
