@@ -6,12 +6,18 @@ Run with the ORACLE python (Transformers 4.57.6, tensorflow + tf-keras, jax/flax
 
 For every case (a tiny config shape x a head) it builds a Transformers PyTorch model with fixed
 seeds and every weight randomised (biases and LayerNorm too), saves it as an HF checkpoint
-(safetensors) under ``OUT_DIR/gpt2/<case>--<head>/`` with ``inputs.npz`` (a batch with one full,
-one left-padded and one right-padded row, and the position ids Transformers' ``generate`` would
-use: ``cumsum(attention_mask) - 1``), runs the PyTorch model and loads the same checkpoint into
-Transformers' TF and Flax classes (``from_pt=True``) where 4.57.6 has them, writing
-``outputs_pt.npz``, ``outputs_tf.npz`` and ``outputs_flax.npz``; ``case.json`` names the head and
-the classes. Imports nothing from plugformers; deterministic.
+(safetensors) under ``OUT_DIR/gpt2/<case>--<head>/``, runs the PyTorch model and loads the same
+checkpoint into Transformers' TF and Flax classes (``from_pt=True``) where 4.57.6 has them, on two
+batches with the position ids Transformers' ``generate`` would use (``cumsum(attention_mask) - 1``):
+
+- ``inputs.npz`` -> ``outputs_{pt,tf,flax}.npz``: one full row and two right-padded rows. Every
+  position is well defined (a padded query still sees real tokens), so the outputs compare
+  everywhere; this is the pair the SDK's conformance kit reads.
+- ``inputs_left_padded.npz`` -> ``outputs_left_padded_{pt,tf,flax}.npz``: row 1 left-padded, as
+  batched generation pads. A left pad attends to nothing, so its outputs differ between
+  implementations and only real tokens compare (plugins/gpt2/tests do).
+
+``case.json`` names the head and the classes. Imports nothing from plugformers; deterministic.
 """
 
 from __future__ import annotations
@@ -51,8 +57,9 @@ OUTPUT_NAMES = ("last_hidden_state", "logits", "mc_logits")
 BATCH, LENGTH, CHOICES = 3, 8, 2
 
 
-def make_inputs(config: dict, head: str, seed: int) -> dict[str, np.ndarray]:
-    """Row 0 full, row 1 left-padded (3 pads), row 2 right-padded (2 pads); pads hold ``PAD``.
+def make_inputs(config: dict, head: str, seed: int, *, left_padding: bool = True) -> dict[str, np.ndarray]:
+    """Row 0 full, row 1 left-padded (3 pads; right-padded when not ``left_padding``), row 2
+    right-padded (2 pads); pads hold ``PAD``.
 
     ``position_ids`` are ``cumsum(attention_mask) - 1`` (1 on padding), what ``generate`` uses.
     The double-heads case has [2, CHOICES, LENGTH] inputs and ``mc_token_ids`` at each choice's
@@ -63,7 +70,10 @@ def make_inputs(config: dict, head: str, seed: int) -> dict[str, np.ndarray]:
     input_ids = rng.integers(PAD + 1, config["vocab_size"], size=shape).astype(np.int64)
     attention_mask = np.ones(shape, dtype=np.int64)
     flat_ids, flat_mask = input_ids.reshape(-1, LENGTH), attention_mask.reshape(-1, LENGTH)
-    flat_mask[1, :3] = 0
+    if left_padding:
+        flat_mask[1, :3] = 0
+    else:
+        flat_mask[1, LENGTH - 3:] = 0
     flat_mask[2, LENGTH - 2:] = 0
     flat_ids[flat_mask == 0] = PAD
     positions = np.cumsum(attention_mask, axis=-1) - 1
@@ -92,6 +102,26 @@ def collect(outputs, to_numpy) -> dict[str, np.ndarray]:
     return found
 
 
+def write_outputs(case_dir: Path, suffix: str, inputs: dict, head: str, model, tf_model, flax_model) -> None:
+    np.savez(case_dir / f"inputs{suffix}.npz", **inputs)
+    with torch.no_grad():
+        pt_inputs = {k: torch.from_numpy(v) for k, v in inputs.items()}
+        if head == "double-heads":  # 4.57's PyTorch double-heads model wants flat position ids
+            pt_inputs["position_ids"] = pt_inputs["position_ids"].reshape(-1, LENGTH)
+        pt_out = model(**pt_inputs)
+    np.savez(case_dir / f"outputs{suffix}_pt.npz", **collect(pt_out, lambda t: t.numpy()))
+    if tf_model is not None:
+        import tensorflow as tf
+
+        tf_out = tf_model({k: tf.constant(v) for k, v in inputs.items()}, training=False)
+        np.savez(case_dir / f"outputs{suffix}_tf.npz", **collect(tf_out, lambda t: t.numpy()))
+    if flax_model is not None:
+        import jax.numpy as jnp
+
+        flax_out = flax_model(**{k: jnp.asarray(v) for k, v in inputs.items()}, train=False)
+        np.savez(case_dir / f"outputs{suffix}_flax.npz", **collect(flax_out, np.asarray))
+
+
 def build_case(out_dir: Path, case: str, head: str, seed: int) -> None:
     pt_name, tf_name, flax_name = HEADS[head]
     case_dir = out_dir / f"{case}--{head}"
@@ -101,28 +131,14 @@ def build_case(out_dir: Path, case: str, head: str, seed: int) -> None:
     model = getattr(transformers, pt_name)(config).eval()
     randomise(model, seed)
     model.save_pretrained(case_dir, safe_serialization=True)
-    inputs = make_inputs(CONFIGS[case], head, seed)
-    np.savez(case_dir / "inputs.npz", **inputs)
-    with torch.no_grad():
-        pt_inputs = {k: torch.from_numpy(v) for k, v in inputs.items()}
-        if head == "double-heads":  # 4.57's PyTorch double-heads model wants flat position ids
-            pt_inputs["position_ids"] = pt_inputs["position_ids"].reshape(-1, LENGTH)
-        pt_out = model(**pt_inputs)
-    np.savez(case_dir / "outputs_pt.npz", **collect(pt_out, lambda t: t.numpy()))
-
+    tf_model = flax_model = None
     if tf_name is not None:
-        import tensorflow as tf
-
         tf_model = getattr(transformers, tf_name).from_pretrained(case_dir, from_pt=True)
-        tf_out = tf_model({k: tf.constant(v) for k, v in inputs.items()}, training=False)
-        np.savez(case_dir / "outputs_tf.npz", **collect(tf_out, lambda t: t.numpy()))
     if flax_name is not None:
-        import jax.numpy as jnp
-
         flax_model = getattr(transformers, flax_name).from_pretrained(case_dir, from_pt=True)
-        flax_out = flax_model(**{k: jnp.asarray(v) for k, v in inputs.items()}, train=False)
-        np.savez(case_dir / "outputs_flax.npz", **collect(flax_out, np.asarray))
-
+    for suffix, left_padding in (("", False), ("_left_padded", True)):
+        inputs = make_inputs(CONFIGS[case], head, seed, left_padding=left_padding)
+        write_outputs(case_dir, suffix, inputs, head, model, tf_model, flax_model)
     (case_dir / "case.json").write_text(json.dumps({
         "case": case, "head": head, "classes": {"pt": pt_name, "tf": tf_name, "flax": flax_name},
         "transformers": transformers.__version__,

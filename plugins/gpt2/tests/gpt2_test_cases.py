@@ -48,7 +48,7 @@ def gpt2_config(case: str | dict, **overrides):
     return GPT2Config(**{**values, **NO_DROPOUT, **overrides})
 
 
-def make_inputs(config: dict, head: str, seed: int) -> dict[str, np.ndarray]:
+def make_inputs(config: dict, head: str, seed: int, *, left_padding: bool = True) -> dict[str, np.ndarray]:
     """Row 0 full, row 1 left-padded (3 pads), row 2 right-padded (2 pads); pads hold ``PAD``.
     ``position_ids`` = ``cumsum(attention_mask) - 1`` (1 on padding). Double heads: [2, CHOICES,
     LENGTH] with ``mc_token_ids`` at each choice's last real token."""
@@ -57,7 +57,10 @@ def make_inputs(config: dict, head: str, seed: int) -> dict[str, np.ndarray]:
     input_ids = rng.integers(PAD + 1, config["vocab_size"], size=shape).astype(np.int64)
     attention_mask = np.ones(shape, dtype=np.int64)
     flat_ids, flat_mask = input_ids.reshape(-1, LENGTH), attention_mask.reshape(-1, LENGTH)
-    flat_mask[1, :3] = 0
+    if left_padding:
+        flat_mask[1, :3] = 0
+    else:
+        flat_mask[1, LENGTH - 3:] = 0
     flat_mask[2, LENGTH - 2:] = 0
     flat_ids[flat_mask == 0] = PAD
     positions = np.cumsum(attention_mask, axis=-1) - 1
@@ -137,12 +140,16 @@ def oracle_case_dir(case: str, head: str) -> Path:
     return directory
 
 
-def oracle_reference(case: str, head: str, framework: str) -> tuple[Path, dict, dict]:
-    """(checkpoint directory, inputs, outputs of Transformers 4.57.6's ``framework`` class)."""
+def oracle_reference(case: str, head: str, framework: str, *, left_padded: bool) -> tuple[Path, dict, dict]:
+    """(checkpoint directory, inputs, outputs of Transformers 4.57.6's ``framework`` class) for the
+    right-padded batch (every position comparable) or the left-padded one (real tokens only)."""
     directory = oracle_case_dir(case, head)
     info = json.loads((directory / "case.json").read_text())
     if info["classes"].get(framework) is None:
         pytest.skip(f"Transformers 4.57.6 has no {framework} class for GPT-2's {head} head")
-    inputs = dict(np.load(directory / "inputs.npz"))
-    outputs = dict(np.load(directory / f"outputs_{framework}.npz"))
+    suffix = "_left_padded" if left_padded else ""
+    if not (directory / f"inputs{suffix}.npz").is_file():
+        pytest.skip(f"{ORACLE_SKIP} (stale: {directory} lacks inputs{suffix}.npz)")
+    inputs = dict(np.load(directory / f"inputs{suffix}.npz"))
+    outputs = dict(np.load(directory / f"outputs{suffix}_{framework}.npz"))
     return directory, inputs, outputs

@@ -85,14 +85,16 @@ def test_flax_checkpoints_load_in_pytorch(tmp_path, head):
 
 
 @pytest.mark.oracle
+@pytest.mark.parametrize("left_padded", [False, True], ids=["right-padded", "left-padded"])
 @pytest.mark.parametrize("head", list(HEADS))
 @pytest.mark.parametrize("case", list(CONFIGS))
-def test_matches_transformers_4_57_flax(case, head):
+def test_matches_transformers_4_57_flax(case, head, left_padded):
     """Transformers 4.57.6's Flax classes on the checkpoints of tests/oracle/gpt2_references.py."""
-    directory, inputs, outputs = oracle_reference(case, head, "flax")
+    directory, inputs, outputs = oracle_reference(case, head, "flax", left_padded=left_padded)
     model = _flax_class(head).from_pretrained(directory)
     assert model.load_report.ok, model.load_report.describe()
-    assert_outputs_close(model(**_jnp_inputs(inputs)), outputs, inputs["attention_mask"], head=head,
+    real_tokens_only = inputs["attention_mask"] if left_padded else None
+    assert_outputs_close(model(**_jnp_inputs(inputs)), outputs, real_tokens_only, head=head,
                          what="4.57.6 flax:")
 
 
@@ -109,8 +111,8 @@ def test_incremental_decoding_under_jit_matches_full_forward(tmp_path):
     step = _jitted(model, {"input_ids": ids[:, :prefix], "attention_mask": mask[:, :prefix]}, use_cache=True)
     logits, past = [step.logits], step.past_key_values
     for t in range(prefix, LENGTH):
-        step = _jitted(model, {"input_ids": ids[:, t:t + 1], "attention_mask": mask[:, :t + 1], "past_key_values": past},
-                    use_cache=True)
+        inputs_t = {"input_ids": ids[:, t:t + 1], "attention_mask": mask[:, :t + 1], "past_key_values": past}
+        step = _jitted(model, inputs_t, use_cache=True)
         logits.append(step.logits)
         past = step.past_key_values
     incremental = np.asarray(jnp.concatenate(logits, axis=1))

@@ -69,14 +69,16 @@ def test_tf_checkpoints_load_in_pytorch(tmp_path, head):
 
 
 @pytest.mark.oracle
+@pytest.mark.parametrize("left_padded", [False, True], ids=["right-padded", "left-padded"])
 @pytest.mark.parametrize("head", list(HEADS))
 @pytest.mark.parametrize("case", list(CONFIGS))
-def test_matches_transformers_4_57_tensorflow(case, head):
+def test_matches_transformers_4_57_tensorflow(case, head, left_padded):
     """Transformers 4.57.6's TF classes on the checkpoints of tests/oracle/gpt2_references.py."""
-    directory, inputs, outputs = oracle_reference(case, head, "tf")
+    directory, inputs, outputs = oracle_reference(case, head, "tf", left_padded=left_padded)
     model = _tf_class(head).from_pretrained(directory)
     assert model.load_report.ok, model.load_report.describe()
-    assert_outputs_close(model(**_tf_inputs(inputs)), outputs, inputs["attention_mask"], head=head,
+    real_tokens_only = inputs["attention_mask"] if left_padded else None
+    assert_outputs_close(model(**_tf_inputs(inputs)), outputs, real_tokens_only, head=head,
                          what="4.57.6 tf:")
 
 
@@ -126,8 +128,8 @@ def test_xla_compiled_forward_and_decode_step_match_eager():
 def test_fit_lowers_the_internal_loss():
     model = modeling_tf.TFGPT2ForSequenceClassification.from_config(gpt2_config("gelu_new-h32-l2"), seed=7)
     inputs = make_inputs(CONFIGS["gelu_new-h32-l2"], "sequence-classification", seed=7)
-    data = {"input_ids": inputs["input_ids"].astype(np.int32), "attention_mask": inputs["attention_mask"].astype(np.int32),
-            "labels": np.array([0, 1, 1], np.int32)}
+    data = {"input_ids": inputs["input_ids"].astype(np.int32),
+            "attention_mask": inputs["attention_mask"].astype(np.int32), "labels": np.array([0, 1, 1], np.int32)}
     model.compile(optimizer=keras.optimizers.Adam(1e-2))
     history = model.fit(data, epochs=4, batch_size=3, verbose=0)
     assert history.history["loss"][-1] < history.history["loss"][0]
