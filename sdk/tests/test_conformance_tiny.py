@@ -36,3 +36,31 @@ class TestTinyConformance(ModelTester):
     config_kwargs = dict(vocab_size=40, hidden_size=16, num_hidden_layers=2, num_attention_heads=4,
                          num_key_value_heads=2, intermediate_size=24, num_labels=3)
     head_config_kwargs = {"causal-lm": {"is_decoder": True}}
+
+
+_NO_FRAMEWORKS = """
+import sys, importlib.abc
+class Hide(importlib.abc.MetaPathFinder):
+    def find_spec(self, name, path=None, target=None):
+        if name.split(".")[0] in ("torch", "tensorflow", "keras", "jax", "jaxlib", "flax"):
+            raise ModuleNotFoundError(f"No module named {name!r}", name=name)
+        return None
+sys.meta_path.insert(0, Hide())
+import pytest
+sys.exit(pytest.main(sys.argv[1:]))
+"""
+
+
+def test_the_kit_skips_loudly_when_no_framework_is_installed():
+    """With torch, TensorFlow and JAX unimportable the plugin still loads, the config test runs, and
+    every model test is a skip that names the missing framework and its pip extra."""
+    import subprocess
+
+    args = [sys.executable, "-c", _NO_FRAMEWORKS, __file__, "-q", "-rs", "-p", "no:cacheprovider",
+            "-k", "TestTinyConformance and (config or base)"]
+    result = subprocess.run(args, capture_output=True, text=True, timeout=300, cwd=Path(__file__).parents[2])
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "1 passed" in result.stdout, result.stdout
+    for name, extra in (("PyTorch", "torch"), ("TensorFlow", "tf"), ("Flax", "flax")):
+        assert f"{name} not installed: pip install 'plugformers-sdk[{extra}]'" in result.stdout, result.stdout
+    assert "failed" not in result.stdout and "error" not in result.stdout.lower(), result.stdout

@@ -51,14 +51,18 @@ def single_row(inputs: Mapping[str, np.ndarray], row: int, length: int) -> dict[
     return alone
 
 
-def row_of_padded(padded: np.ndarray, alone: np.ndarray, row: int, seq: int, length: int) -> np.ndarray:
-    """Row ``row`` of a padded-batch output, cut to the real positions: every axis whose size is
-    the padded length where the single-row output has ``length`` is sliced to ``length``."""
-    value = padded[row:row + 1]
-    if value.shape == alone.shape:
+def row_of_padded(padded: np.ndarray, alone: np.ndarray, row: int, batch: int, seq: int, length: int) -> np.ndarray:
+    """Row ``row`` of a padded-batch output, cut to the real positions.
+
+    The output's leading axis holds ``batch * k`` rows when the single-row output has ``k`` (e.g.
+    a multiple-choice model's per-choice key/value cache); row ``row`` is rows ``row*k ... row*k+k-1``.
+    Then every axis whose size is the padded length where the single-row output has ``length``
+    is sliced to ``length``.
+    """
+    k = alone.shape[0] if alone.ndim else 1
+    value = padded[row * k:(row + 1) * k] if padded.ndim and padded.shape[0] == batch * k else padded[row:row + 1]
+    if value.shape == alone.shape or value.ndim != alone.ndim:
         return value
-    index = tuple(
-        slice(0, length) if (p == seq and a == length) else slice(None)
-        for p, a in zip(value.shape, alone.shape)
-    ) if value.ndim == alone.ndim else ()
-    return value[index] if index else value
+    index = tuple(slice(0, length) if (p == seq and a == length) else slice(None)
+                  for p, a in zip(value.shape, alone.shape))
+    return value[index]
