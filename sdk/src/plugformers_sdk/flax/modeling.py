@@ -36,6 +36,7 @@ from plugformers.errors import CheckpointError, ConfigError
 from plugformers_sdk.weights import LoadReport, plan_load, resolve_dtype
 
 from .canonical import CanonicalTensor, find_layer, walk_canonical
+from .generation import FlaxGenerationMixin
 from .initialization import initializer_scope
 from .pytrees import register_model_outputs
 
@@ -61,7 +62,7 @@ def _cast_params(model: nnx.Module, dtype) -> None:
             variable.set_value(value.astype(dtype))
 
 
-class PreTrainedModel(nnx.Module):
+class PreTrainedModel(FlaxGenerationMixin, nnx.Module):
     """Base of every Flax model of every architecture plugin."""
 
     config_class: ClassVar[type[PretrainedConfig] | None] = None

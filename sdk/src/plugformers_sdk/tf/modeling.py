@@ -36,13 +36,14 @@ from ..weights import LoadReport, plan_load, resolve_dtype
 from .canonical import CanonicalTensor, canonical_variables
 from .export import default_serving_signature, export_saved_model
 from .framework import keras
+from .generation import TFGenerationMixin
 from .initialization import build_scope, current_build_state, fresh_value
 from .training import InternalLossTraining
 
 logger = logging.getLogger(__name__)
 
 
-class PreTrainedModel(InternalLossTraining, keras.Model):
+class PreTrainedModel(InternalLossTraining, TFGenerationMixin, keras.Model):
     """Base of every TensorFlow model of every architecture."""
 
     config_class: ClassVar[type[PretrainedConfig] | None] = None

@@ -39,6 +39,7 @@ from plugformers.errors import CheckpointError, ConfigError, PluginError
 from .. import pretrained_io
 from ..weights import LoadReport, plan_load, resolve_dtype
 from .buffers import rebuild_computed_buffers
+from .generation import TorchGenerationMixin
 from .layers import Conv1D, RMSNorm
 
 logger = logging.getLogger("plugformers_sdk.torch")
@@ -67,7 +68,7 @@ def _split_name(name: str) -> tuple[str, str]:
     return owner, leaf
 
 
-class PreTrainedModel(nn.Module):
+class PreTrainedModel(TorchGenerationMixin, nn.Module):
     """Base class of every PyTorch model of a plugformers architecture.
 
     Class attributes a subclass sets:
