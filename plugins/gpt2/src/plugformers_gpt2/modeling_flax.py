@@ -136,14 +136,6 @@ class FlaxGPT2PreTrainedModel(PreTrainedModel):
     ignore_on_load_unexpected = (r"(^|\.)attn\.bias$", r"(^|\.)attn\.masked_bias$",
                                  r"(^|\.)crossattention\.bias$", r"(^|\.)crossattention\.masked_bias$")
 
-    def prepare_inputs_for_generation(self, input_ids, past_key_values=None, attention_mask=None, **kwargs) -> dict:
-        """The call arguments of one decoding step: only the tokens not yet in the cache."""
-        past_length = _past_length(past_key_values)
-        inputs = {"input_ids": input_ids[:, past_length:], "past_key_values": past_key_values,
-                  "attention_mask": attention_mask, "use_cache": True}
-        inputs.update(kwargs)
-        return inputs
-
 
 class FlaxGPT2Model(FlaxGPT2PreTrainedModel):
     """Token + position embeddings, ``n_layer`` blocks, final LayerNorm ``ln_f``."""
@@ -242,6 +234,14 @@ class FlaxGPT2LMHeadModel(FlaxGPT2PreTrainedModel):
         self.lm_head = Linear(config.n_embd, config.vocab_size, bias=False, rngs=rngs,
                               initializer_range=config.initializer_range)
         self.post_init()
+
+    def prepare_inputs_for_generation(self, input_ids, past_key_values=None, attention_mask=None, **kwargs) -> dict:
+        """The call arguments of one decoding step: only the tokens not yet in the cache."""
+        past_length = _past_length(past_key_values)
+        inputs = {"input_ids": input_ids[:, past_length:], "past_key_values": past_key_values,
+                  "attention_mask": attention_mask, "use_cache": True}
+        inputs.update(kwargs)
+        return inputs
 
     def __call__(self, input_ids=None, past_key_values=None, attention_mask=None, token_type_ids=None,
                  position_ids=None, inputs_embeds=None, labels=None, use_cache=None, output_hidden_states=None,

@@ -135,14 +135,6 @@ class TFGPT2PreTrainedModel(PreTrainedModel):
     ignore_on_load_unexpected = (r"(^|\.)attn\.bias$", r"(^|\.)attn\.masked_bias$",
                                  r"(^|\.)crossattention\.bias$", r"(^|\.)crossattention\.masked_bias$")
 
-    def prepare_inputs_for_generation(self, input_ids, past_key_values=None, attention_mask=None, **kwargs) -> dict:
-        """The call arguments of one decoding step: only the tokens not yet in the cache."""
-        past_length = _past_length(past_key_values)
-        inputs = {"input_ids": input_ids[:, past_length:], "past_key_values": past_key_values,
-                  "attention_mask": attention_mask, "use_cache": True}
-        inputs.update(kwargs)
-        return inputs
-
 
 class TFGPT2Model(TFGPT2PreTrainedModel):
     """Token + position embeddings, ``n_layer`` blocks, final LayerNorm ``ln_f``."""
@@ -252,6 +244,14 @@ class TFGPT2LMHeadModel(TFGPT2LMHeadMixin, TFGPT2PreTrainedModel):
         super().__init__(config, **kwargs)
         self.transformer = TFGPT2Model(config)
         self._build_lm_head(config)
+
+    def prepare_inputs_for_generation(self, input_ids, past_key_values=None, attention_mask=None, **kwargs) -> dict:
+        """The call arguments of one decoding step: only the tokens not yet in the cache."""
+        past_length = _past_length(past_key_values)
+        inputs = {"input_ids": input_ids[:, past_length:], "past_key_values": past_key_values,
+                  "attention_mask": attention_mask, "use_cache": True}
+        inputs.update(kwargs)
+        return inputs
 
     def call(self, input_ids=None, past_key_values=None, attention_mask=None, token_type_ids=None,
              position_ids=None, inputs_embeds=None, labels=None, use_cache=None, output_hidden_states=None,

@@ -118,7 +118,8 @@ class GPT2Block(nn.Module):
 
 def _check_supported(config: GPT2Config) -> None:
     if config.add_cross_attention:
-        raise ConfigError("GPT2Config.add_cross_attention=True (GPT-2 as a decoder with cross-attention) is not supported")
+        raise ConfigError("GPT2Config.add_cross_attention=True (GPT-2 as a decoder with cross-attention) "
+                          "is not supported")
 
 
 def position_ids_from_mask(attention_mask: torch.Tensor, query_length: int) -> torch.Tensor:
@@ -127,6 +128,10 @@ def position_ids_from_mask(attention_mask: torch.Tensor, query_length: int) -> t
     positions = attention_mask.long().cumsum(-1) - 1
     positions = positions.masked_fill(attention_mask == 0, 1)
     return positions[:, positions.shape[1] - query_length:]
+
+
+def _past_length(past_key_values: PastKeyValues | None) -> int:
+    return 0 if not past_key_values else past_key_values[0][0].shape[2]
 
 
 class GPT2PreTrainedModel(PreTrainedModel):
@@ -143,20 +148,6 @@ class GPT2PreTrainedModel(PreTrainedModel):
         super()._init_weights(module)
         if isinstance(module, Conv1D) and getattr(module, "residual_projection", False):
             module.weight.normal_(0.0, self.config.initializer_range / math.sqrt(2 * self.config.n_layer))
-
-    @staticmethod
-    def _past_length(past_key_values: PastKeyValues | None) -> int:
-        return 0 if not past_key_values else past_key_values[0][0].shape[2]
-
-    def prepare_inputs_for_generation(self, input_ids: torch.Tensor, past_key_values: PastKeyValues | None = None,
-                                      attention_mask: torch.Tensor | None = None, **kwargs) -> dict:
-        """The forward arguments of one decoding step: only the tokens not yet in the cache (the
-        positions follow from ``attention_mask``, which covers past + current tokens)."""
-        past_length = self._past_length(past_key_values)
-        inputs = {"input_ids": input_ids[:, past_length:], "past_key_values": past_key_values,
-                  "attention_mask": attention_mask, "use_cache": True}
-        inputs.update(kwargs)
-        return inputs
 
 
 class GPT2Model(GPT2PreTrainedModel):
@@ -182,9 +173,10 @@ class GPT2Model(GPT2PreTrainedModel):
                 return_dict: bool | None = None):
         """Inputs may have extra leading dimensions ([batch, choices, seq]); they are flattened
         into the batch and restored on ``last_hidden_state``."""
-        use_cache = self.config.use_cache if use_cache is None else use_cache
-        output_hidden_states = self.config.output_hidden_states if output_hidden_states is None else output_hidden_states
-        return_dict = self.config.return_dict if return_dict is None else return_dict
+        config = self.config
+        use_cache = config.use_cache if use_cache is None else use_cache
+        output_hidden_states = config.output_hidden_states if output_hidden_states is None else output_hidden_states
+        return_dict = config.return_dict if return_dict is None else return_dict
         if (input_ids is None) == (inputs_embeds is None):
             raise ValueError("GPT2Model: pass exactly one of input_ids and inputs_embeds")
         if input_ids is not None:
@@ -194,7 +186,7 @@ class GPT2Model(GPT2PreTrainedModel):
             input_shape = tuple(inputs_embeds.shape[:-1])
             inputs_embeds = inputs_embeds.reshape(-1, input_shape[-1], inputs_embeds.shape[-1])
         batch_size, length = inputs_embeds.shape[:2]
-        past_length = self._past_length(past_key_values)
+        past_length = _past_length(past_key_values)
         if past_key_values is not None and len(past_key_values) != len(self.h):
             raise ValueError(f"GPT2Model: past_key_values has {len(past_key_values)} layers, the model {len(self.h)}")
         if attention_mask is not None:
@@ -249,6 +241,16 @@ class GPT2LMHeadModel(GPT2PreTrainedModel):
         self.transformer = GPT2Model(config)
         self.lm_head = Linear(config.n_embd, config.vocab_size, bias=False)
         self.post_init()
+
+    def prepare_inputs_for_generation(self, input_ids: torch.Tensor, past_key_values: PastKeyValues | None = None,
+                                      attention_mask: torch.Tensor | None = None, **kwargs) -> dict:
+        """The forward arguments of one decoding step: only the tokens not yet in the cache (the
+        positions follow from ``attention_mask``, which covers past + current tokens)."""
+        past_length = _past_length(past_key_values)
+        inputs = {"input_ids": input_ids[:, past_length:], "past_key_values": past_key_values,
+                  "attention_mask": attention_mask, "use_cache": True}
+        inputs.update(kwargs)
+        return inputs
 
     def forward(self, input_ids=None, past_key_values=None, attention_mask=None, token_type_ids=None,
                 position_ids=None, inputs_embeds=None, labels=None, use_cache=None, output_hidden_states=None,
