@@ -147,6 +147,25 @@ def test_incremental_decoding_matches_full_forward(case):
     assert torch.max(torch.abs(incremental - full)[keep]) < 1e-5
 
 
+@pytest.mark.oracle
+def test_greedy_generation_on_a_left_padded_batch_matches_transformers(tmp_path):
+    """The SDK's generate() over our model gives Transformers' generate() tokens (positions from the
+    attention mask, cache, left padding)."""
+    transformers = _transformers()
+    ours = random_torch_model("causal-lm", gpt2_config("gelu_new-h32-l2"), seed=3)
+    if not callable(getattr(ours, "generate", None)):
+        pytest.skip("the SDK's generate() is not available on PreTrainedModel")
+    ours.save_pretrained(tmp_path)
+    theirs = transformers.GPT2LMHeadModel.from_pretrained(tmp_path).eval()
+    inputs = make_inputs(CONFIGS["gelu_new-h32-l2"], "causal-lm", seed=3)
+    ids = torch.from_numpy(inputs["input_ids"][:2])  # the full and the left-padded rows
+    mask = torch.from_numpy(inputs["attention_mask"][:2])
+    expected = theirs.generate(input_ids=ids, attention_mask=mask, max_new_tokens=6, do_sample=False,
+                               pad_token_id=ours.config.pad_token_id)
+    actual = ours.generate(input_ids=ids, attention_mask=mask, max_new_tokens=6, do_sample=False)
+    assert torch.equal(torch.as_tensor(actual), expected)
+
+
 def test_prepare_inputs_for_generation_keeps_only_new_tokens():
     model = random_torch_model("causal-lm", gpt2_config("gelu_new-h32-l2"), seed=4)
     ids = torch.tensor([[5, 6, 7, 8]])
