@@ -37,13 +37,15 @@ def _tf_class(head: str):
 @pytest.mark.parametrize("case", list(CONFIGS))
 def test_agrees_with_pytorch_on_the_same_checkpoint(tmp_path, case, head):
     """Our PyTorch model saves, the TF model loads it (nothing missing or unexpected) and every
-    output agrees at real tokens; position ids given or derived from the mask alike."""
+    output agrees at real tokens (token type ids included); position ids given or derived from the
+    mask alike."""
     seed = list(HEADS).index(head) + 20
     reference = random_torch_model(head, gpt2_config(case), seed=seed)
     reference.save_pretrained(tmp_path)
     model = _tf_class(head).from_pretrained(tmp_path)
     assert model.load_report.ok, model.load_report.describe()
     inputs = make_inputs(CONFIGS[case], head, seed)
+    inputs["token_type_ids"] = (np.arange(LENGTH) >= LENGTH // 2).astype(np.int64) * np.ones_like(inputs["input_ids"])
     with torch.no_grad():
         expected = reference(**{k: torch.from_numpy(v) for k, v in inputs.items()})
     expected = {k: v for k, v in expected.items() if k != "past_key_values"}

@@ -166,6 +166,33 @@ def test_greedy_generation_on_a_left_padded_batch_matches_transformers(tmp_path)
     assert torch.equal(torch.as_tensor(actual), expected)
 
 
+@pytest.mark.oracle
+def test_token_type_ids_and_inputs_embeds_match_transformers(tmp_path):
+    """GPT-2 adds ``wte(token_type_ids)``; ``inputs_embeds`` replaces the token lookup."""
+    reference = _hf_model("base", CONFIGS["gelu_new-h32-l2"], seed=12)
+    reference.save_pretrained(tmp_path)
+    ours = modeling_torch.GPT2Model.from_pretrained(tmp_path)
+    ids = torch.tensor([[5, 6, 7, 8, 9]])
+    types = torch.tensor([[0, 0, 1, 1, 2]])
+    with torch.no_grad():
+        expected = reference(ids, token_type_ids=types).last_hidden_state
+        assert torch.allclose(ours(ids, token_type_ids=types).last_hidden_state, expected, atol=1e-5)
+        embeds = ours.wte(ids)
+        assert torch.allclose(ours(inputs_embeds=embeds, token_type_ids=types).last_hidden_state, expected,
+                              atol=1e-5)
+
+
+def test_bfloat16_forward_stays_close_to_float32(tmp_path):
+    model = random_torch_model("causal-lm", gpt2_config("gelu_new-h32-l2"), seed=13)
+    model.save_pretrained(tmp_path)
+    half = modeling_torch.GPT2LMHeadModel.from_pretrained(tmp_path, dtype="bfloat16")
+    assert half.dtype == torch.bfloat16
+    ids = torch.tensor([[5, 6, 7, 8]])
+    with torch.no_grad():
+        error = (half(ids).logits.float() - model(ids).logits).abs().max()
+    assert error < 0.1
+
+
 def test_prepare_inputs_for_generation_keeps_only_new_tokens():
     model = random_torch_model("causal-lm", gpt2_config("gelu_new-h32-l2"), seed=4)
     ids = torch.tensor([[5, 6, 7, 8]])
