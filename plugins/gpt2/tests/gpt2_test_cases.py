@@ -153,3 +153,15 @@ def oracle_reference(case: str, head: str, framework: str, *, left_padded: bool)
     inputs = dict(np.load(directory / f"inputs{suffix}.npz"))
     outputs = dict(np.load(directory / f"outputs{suffix}_{framework}.npz"))
     return directory, inputs, outputs
+
+
+def assert_transformers_loads_cleanly(directory: Path, head: str) -> None:
+    """Transformers 5.x (when installed) loads a checkpoint we saved with nothing missing, unexpected
+    or mis-shaped."""
+    try:
+        import transformers
+    except ImportError:
+        return  # the PyTorch oracle is optional here; test_modeling_torch.py skips loudly without it
+    model, info = getattr(transformers, HEADS[head]).from_pretrained(directory, output_loading_info=True)
+    problems = {k: v for k, v in info.items() if k in ("missing_keys", "unexpected_keys", "mismatched_keys") and v}
+    assert not problems, f"Transformers' {HEADS[head]} loading {directory}: {problems}"

@@ -18,6 +18,7 @@ from gpt2_test_cases import (  # noqa: E402
     HEADS,
     LENGTH,
     assert_outputs_close,
+    assert_transformers_loads_cleanly,
     gpt2_config,
     make_inputs,
     oracle_reference,
@@ -71,11 +72,13 @@ def test_agrees_with_pytorch_on_the_same_checkpoint(tmp_path, case, head):
 
 @pytest.mark.parametrize("head", ["causal-lm", "double-heads", "token-classification"])
 def test_flax_checkpoints_load_in_pytorch(tmp_path, head):
-    """A Flax model saves canonical safetensors (tied lm_head once); PyTorch loads them exactly."""
+    """A Flax model saves canonical safetensors (tied lm_head once); Transformers loads them
+    cleanly and our PyTorch model gives the same outputs."""
     config = gpt2_config("gelu_new-h32-l2")
     model = _flax_class(head).from_config(config, seed=3)
     model.eval()
     model.save_pretrained(tmp_path)
+    assert_transformers_loads_cleanly(tmp_path, head)
     reloaded = getattr(modeling_torch, HEADS[head]).from_pretrained(tmp_path)
     assert reloaded.load_report.ok, reloaded.load_report.describe()
     inputs = make_inputs(CONFIGS["gelu_new-h32-l2"], head, seed=3)
