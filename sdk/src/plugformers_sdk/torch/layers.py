@@ -19,6 +19,12 @@ class Linear(nn.Linear):
     def __init__(self, in_features: int, out_features: int, bias: bool = True):
         super().__init__(in_features, out_features, bias=bias)
 
+    def reset_parameters(self) -> None:
+        # On the meta device (from_pretrained) there is nothing to initialise; torch's random
+        # initialisers on meta tensors would also import torch._dynamo (seconds of start-up).
+        if not self.weight.is_meta:
+            super().reset_parameters()
+
 
 class Conv1D(nn.Module):
     """GPT-2's "Conv1D", a linear layer stored transposed: canonical ``weight`` [in, out], ``bias`` [out]."""
@@ -47,6 +53,10 @@ class Embedding(nn.Embedding):
 
     def __init__(self, num_embeddings: int, embedding_dim: int, padding_idx: int | None = None):
         super().__init__(num_embeddings, embedding_dim, padding_idx=padding_idx)
+
+    def reset_parameters(self) -> None:
+        if not self.weight.is_meta:  # see Linear.reset_parameters
+            super().reset_parameters()
 
     def attend(self, hidden: torch.Tensor) -> torch.Tensor:
         return torch.matmul(hidden, self.weight.t())
