@@ -6,6 +6,7 @@ Imports no framework and no modeling file (``plugformers list`` stays cheap).
 from __future__ import annotations
 
 from plugformers import hookimpl
+from plugformers_sdk.registration import model_paths
 
 _PACKAGE = "plugformers_gpt2"
 
@@ -18,22 +19,12 @@ HEADS: dict[str, str] = {
     "token-classification": "GPT2ForTokenClassification",
 }
 
-_MODULES = {"pt": ("modeling_torch", ""), "tf": ("modeling_tf", "TF"), "flax": ("modeling_flax", "Flax")}
-
-
-def _models() -> dict[str, dict[str, str]]:
-    return {
-        framework: {head: f"{_PACKAGE}.{module}:{prefix}{name}" for head, name in HEADS.items()}
-        for framework, (module, prefix) in _MODULES.items()
-    }
-
-
 @hookimpl
 def register_architectures(register):
     register(
         "gpt2",
         config=f"{_PACKAGE}.configuration:GPT2Config",
-        models=_models(),
+        models=model_paths(_PACKAGE, HEADS),
         tokenizers={
             "slow": f"{_PACKAGE}.tokenization:GPT2Tokenizer",
             "fast": f"{_PACKAGE}.tokenization_fast:GPT2TokenizerFast",

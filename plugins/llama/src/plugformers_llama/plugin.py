@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from plugformers import hookimpl
+from plugformers_sdk.registration import model_paths
 
 _PACKAGE = "plugformers_llama"
 
@@ -16,22 +17,12 @@ HEADS: dict[str, str] = {
     "question-answering": "LlamaForQuestionAnswering",
 }
 
-_MODULES = {"pt": ("modeling_torch", ""), "tf": ("modeling_tf", "TF"), "flax": ("modeling_flax", "Flax")}
-
-
-def _models() -> dict[str, dict[str, str]]:
-    return {
-        framework: {head: f"{_PACKAGE}.{module}:{prefix}{name}" for head, name in HEADS.items()}
-        for framework, (module, prefix) in _MODULES.items()
-    }
-
-
 @hookimpl
 def register_architectures(register):
     register(
         "llama",
         config=f"{_PACKAGE}.configuration:LlamaConfig",
-        models=_models(),
+        models=model_paths(_PACKAGE, HEADS),
         tokenizers={
             "slow": f"{_PACKAGE}.tokenization:LlamaTokenizer",
             "fast": f"{_PACKAGE}.tokenization_fast:LlamaTokenizerFast",
