@@ -6,8 +6,9 @@ the template.
 
 The rendered plugins are pip-installed into a temporary target directory and tested in subprocesses
 (their own pytest rootdir), as a third-party author would. Costs (2 CPU cores): the all-frameworks
-kit run dominates; the ``--like bert`` copy runs the kit on every head in PyTorch and on the base
-model in all three frameworks (BERT's own tests run its full kit everywhere).
+kit run dominates; the ``--like bert`` copy runs the kit on every head in PyTorch and the base
+model's cross-framework equivalence in all three frameworks (BERT's own tests run its full kit
+everywhere, and the copy differs from it only by the renaming, checked file by file).
 """
 
 from __future__ import annotations
@@ -212,11 +213,10 @@ def test_like_copy_is_discovered_listed_and_passes_the_kit(like_bert, tmp_path):
         assert passed(outcomes, f"test_save_load_round_trip[{head}-pt]"), (head, outcomes)
         assert passed(outcomes, f"test_padding_invariance[{head}-pt]"), (head, outcomes)
     assert passed(outcomes, "test_cache_equivalence[causal-lm-pt]")
-    outcomes = run_plugin_tests(like_bert.plugin, like_bert.env, tmp_path / "base.xml", "-k", "base")
+    outcomes = run_plugin_tests(like_bert.plugin, like_bert.env, tmp_path / "base.xml", "-k",
+                                "cross_framework_equivalence and base")
     for pair in PAIRS:
         assert passed(outcomes, f"test_cross_framework_equivalence[base-{pair}]"), (pair, outcomes)
-    for framework in ("tf", "flax"):
-        assert passed(outcomes, f"test_save_load_round_trip[base-{framework}]"), (framework, outcomes)
 
 
 # -- the renaming rules -----------------------------------------------------------------------------
