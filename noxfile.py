@@ -22,7 +22,7 @@ TORCH = "torch==2.13.0"
 TF = "tensorflow-cpu==2.21.0"
 FLAX = ["jax==0.10.2", "jaxlib==0.10.2", "flax==0.12.8", "optax"]
 TOKENIZER_LIBS = ["tokenizers==0.23.3", "sentencepiece==0.2.3"]
-TEST_TOOLS = ["pytest", "hypothesis"]
+TEST_TOOLS = ["pytest", "hypothesis", "ruff"]
 ORACLE_PT = "transformers==5.23.0"
 # sentence-transformers: the oracle for all-MiniLM-L6-v2 sentence embeddings (test-only).
 ORACLE_ST = "sentence-transformers"
