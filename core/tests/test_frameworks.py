@@ -1,5 +1,6 @@
 import numpy as np
 import pytest
+
 from plugformers.frameworks import convert_to_tensors, modules_installed, normalise_framework
 
 

@@ -1,4 +1,5 @@
 import pytest
+
 from plugformers.outputs import MaskedLMOutput, SequenceClassifierOutput
 
 

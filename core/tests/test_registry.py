@@ -6,6 +6,7 @@ import sys
 import textwrap
 
 import pytest
+
 from plugformers.errors import MissingDependencyError, PluginError
 from plugformers.plugin_loading import PluginCandidate
 from plugformers.registry import build_registry
