@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import architectures as arch
 import pytest
-from conftest import BOTCHAN, SPM_EN, corpus_lines, train_sentencepiece
+from conftest import BOTCHAN, GPT2_DIR, SPM_EN, corpus_lines, train_sentencepiece
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -66,8 +66,6 @@ def test_bpe_merges_by_rank():
 
 
 def test_add_prefix_space_and_cache(tmp_path):
-    from conftest import GPT2_DIR
-
     plain = arch.GPT2LikeTokenizer(str(GPT2_DIR / "vocab.json"), str(GPT2_DIR / "merges.txt"))
     spaced = arch.GPT2LikeTokenizer(str(GPT2_DIR / "vocab.json"), str(GPT2_DIR / "merges.txt"), add_prefix_space=True)
     spaced_fast = arch.GPT2LikeTokenizerFast(str(GPT2_DIR / "vocab.json"), str(GPT2_DIR / "merges.txt"), add_prefix_space=True)

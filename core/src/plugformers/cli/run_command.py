@@ -88,7 +88,7 @@ def run_command(argv: list[str]) -> int:
     parser.add_argument("--labels", help="zero-shot-classification: comma-separated candidate labels")
     parser.add_argument("--chat", action="store_true", help="text-generation: treat inputs as user messages")
     parser.add_argument("--param", action="append", default=[], metavar="KEY=VALUE")
-    args = parser.parse_args(argv)
+    args = parser.parse_intermixed_args(argv)  # options may come before or after the inputs
     values = args.inputs or read_stdin(sys.stdin)
     if not values:
         raise PipelineError("no input: give inputs as arguments or on standard input")
