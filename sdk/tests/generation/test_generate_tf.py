@@ -109,3 +109,14 @@ def test_matches_our_pytorch_with_processors(model, generation_references, eager
     ours = model.generate(ids, attention_mask=mask, **kwargs).numpy()
     theirs = reference.generate(torch.tensor(ids), attention_mask=torch.tensor(mask), **kwargs).numpy()
     assert (ours == theirs).all()
+
+
+def test_generation_config_on_a_keras_model(model, eager):
+    from plugformers_sdk.generation import GenerationConfig
+
+    saved = model.generation_config
+    try:
+        model.generation_config = GenerationConfig(max_new_tokens=3, pad_token_id=0)
+        assert model.generate(np.array([[5, 6]])).shape == (1, 5)
+    finally:
+        model.generation_config = saved

@@ -191,6 +191,21 @@ def test_sampling_follows_the_distribution(models):
     np.testing.assert_allclose(counts[top], probs[top], atol=0.06)
 
 
+def test_beam_sampling_is_reproducible(models, prompts):
+    _, ours = models
+    ids, mask = prompts
+    kwargs = dict(attention_mask=mask, max_new_tokens=6, num_beams=3, num_return_sequences=2, do_sample=True,
+                  top_k=0, temperature=2.0, return_dict_in_generate=True, output_scores=True)
+    first = ours.generate(ids, seed=5, **kwargs)
+    again = ours.generate(ids, seed=5, **kwargs)
+    assert first.sequences.tolist() == again.sequences.tolist()
+    assert tuple(first.sequences.shape) == (6, 12)
+    greedy_beams = ours.generate(ids, attention_mask=mask, max_new_tokens=6, num_beams=3, num_return_sequences=2)
+    assert first.sequences.tolist() != greedy_beams.tolist()
+    scores = first.sequences_scores.view(3, 2)
+    assert (scores[:, 0] >= scores[:, 1]).all()  # returned best first
+
+
 def test_num_return_sequences_with_sampling(models, prompts):
     _, ours = models
     ids, mask = prompts

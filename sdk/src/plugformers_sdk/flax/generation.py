@@ -1,12 +1,14 @@
-"""Generation for Flax NNX models: the array primitives and the jitted decode step.
+"""Generation for Flax NNX models: the array primitives and the jitted decode steps.
 
-The decoding logic is framework-neutral (:mod:`plugformers_sdk.generation`). The prompt runs
-eagerly; every following token runs one ``jax.jit``-compiled step over the model's split state
-(``nnx.split`` / ``nnx.merge``, what ``nnx.jit`` does, without its per-call graph traversal). The
-key/value cache is a rolling buffer of ``cache_length`` slots (rounded up to a multiple of
-:data:`CACHE_BUCKET`) and step counters are arrays, so the step compiles once per model, decoding
-settings and shape — never per token. Generation always runs the model in eval mode (dropout off)
-on a merged view of its state; the model object itself is left untouched.
+The decoding logic is framework-neutral (:mod:`plugformers_sdk.generation`). Two functions are
+``jax.jit``-compiled over the model's split state (``nnx.split`` / ``nnx.merge``, what ``nnx.jit``
+does, without its per-call graph traversal): the prompt plus the first token (once per prompt
+shape), and the decode step (once per batch and cache size), which then runs for every token.
+The key/value cache is a rolling buffer of fixed size (rounded up to a multiple of
+:data:`CACHE_BUCKET`, so nearby lengths share a compilation) and step counters are arrays, so
+nothing is retraced per token; compiled steps are kept per model for later calls. Generation
+runs the model in eval mode (dropout off) on a merged view of its state; the model object itself
+is left untouched.
 
 Sampling: ``prng_key=`` (a JAX key), else ``seed=``, else a seed from NumPy's global generator.
 """
@@ -124,7 +126,7 @@ def _same_graph(a: Any, b: Any) -> bool:
 
 
 class FlaxGenerationBackend(GenerationBackend):
-    """Prompt eagerly, then one jitted step per token over a rolling cache."""
+    """A jitted prompt step, then one jitted decode step per token over a rolling cache."""
 
     framework = "flax"
     fixed_shapes = True

@@ -102,7 +102,8 @@ def model_step(ops: ArrayOps, plan: DecodePlan, forward: Forward, state: dict) -
         return logits, {**state, "cache": present, "cache_mask": mask}
     if plan.fixed_shapes:  # the whole buffer, columns >= cur_len masked; logits at cur_len - 1
         mask = ops.where(ops.arange(buffer)[None, :] < cur_len, state["cache_mask"], 0 * state["cache_mask"])
-        logits, _ = forward(state["sequences"], mask, position_ids_from_mask(ops, mask), None, last_only=False)
+        tokens = ops.where(state["sequences"] < 0, 0 * state["sequences"], state["sequences"])  # beam fill -1
+        logits, _ = forward(tokens, mask, position_ids_from_mask(ops, mask), None, last_only=False)
         column = ops.reshape(ops.arange(1) + (cur_len - 1), (1,))
         return ops.reshape(ops.take(logits, column, 1), (rows, ops.shape(logits)[2])), state
     mask = ops.concat([state["cache_mask"], ops.full((rows, 1), 1, "int")], 1)
