@@ -73,8 +73,12 @@ def oracle(session: nox.Session) -> None:
 @nox.parametrize("framework", ["pt", "tf", "flax"])
 @nox.parametrize("plugin", [p.name for p in plugin_dirs()])
 def plugin(session: nox.Session, plugin: str, framework: str) -> None:
-    """One plugin alone: core, the SDK and that plugin with one framework; its own tests."""
-    session.install(*FRAMEWORK_PACKAGES[framework], *TOKENIZER_LIBS, *TEST_TOOLS, "setuptools>=68")
+    """One plugin alone: core, the SDK and that plugin with one framework; its own tests.
+
+    With PyTorch, Transformers 5.23 is installed too, as the test-only oracle (no plugformers
+    package besides core, the SDK and the plugin is)."""
+    oracle = [ORACLE_PT] if framework == "pt" else []
+    session.install(*FRAMEWORK_PACKAGES[framework], *TOKENIZER_LIBS, *TEST_TOOLS, *oracle, "setuptools>=68")
     session.install("--no-deps", *CHECKPOINT_PACKAGES)
     install_project(session, plugins=[ROOT / "plugins" / plugin])
     session.run("python", "-m", "pytest", f"plugins/{plugin}/tests", *session.posargs, env=ENV)
