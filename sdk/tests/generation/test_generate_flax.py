@@ -107,3 +107,16 @@ def test_matches_our_pytorch_with_processors(model, generation_references):
     ours = np.asarray(model.generate(ids, attention_mask=mask, **kwargs))
     theirs = reference.generate(torch.tensor(ids), attention_mask=torch.tensor(mask), **kwargs).numpy()
     assert (ours == theirs).all()
+
+
+def test_compiled_steps_do_not_keep_the_model_alive(generation_references):
+    import gc
+    import weakref
+
+    model = gpt2_flax.FlaxGPT2LMHeadModel.from_pretrained(generation_references["checkpoint"])
+    model.generate(np.array([[5, 6, 7]]), max_new_tokens=3, pad_token_id=0)
+    assert model in flax_generation._COMPILED
+    ref = weakref.ref(model)
+    del model
+    gc.collect()
+    assert ref() is None

@@ -75,6 +75,8 @@ def test_xla_sampling_is_reproducible(model):
     first = model.generate(ids, seed=4, **kwargs).numpy()
     assert (model.generate(ids, seed=4, **kwargs).numpy() == first).all()
     assert not (model.generate(ids, seed=5, **kwargs).numpy() == first).all()
+    pair = model.generate(ids, seed=[4, 9], **kwargs).numpy()  # TensorFlow's stateless seed pair
+    assert (model.generate(ids, seed=[4, 9], **kwargs).numpy() == pair).all()
     assert all(count == 1 for count in _traces(model).values())
 
 
@@ -120,3 +122,16 @@ def test_generation_config_on_a_keras_model(model, eager):
         assert model.generate(np.array([[5, 6]])).shape == (1, 5)
     finally:
         model.generation_config = saved
+
+
+def test_compiled_steps_do_not_keep_the_model_alive(generation_references):
+    import gc
+    import weakref
+
+    model = gpt2_tf.TFGPT2LMHeadModel.from_pretrained(generation_references["checkpoint"])
+    model.generate(np.array([[5, 6, 7]]), max_new_tokens=3, pad_token_id=0)
+    assert model in tf_generation._COMPILED
+    ref = weakref.ref(model)
+    del model
+    gc.collect()
+    assert ref() is None

@@ -285,6 +285,8 @@ def test_bad_arguments_are_generation_errors(models, prompts, recording_streamer
         ours.generate(ids, stop_strings="x")
     with pytest.raises(GenerationError, match="generator"):
         ours.generate(ids, do_sample=True, generator=3)
+    with pytest.raises(GenerationError, match="seed"):
+        ours.generate(ids, do_sample=True, seed=[1, 2])
     base = gpt2.GPT2Model(ours.config)
     with pytest.raises(GenerationError, match="language-modelling head"):
         base.generate(ids, max_new_tokens=2)

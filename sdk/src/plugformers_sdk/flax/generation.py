@@ -25,7 +25,7 @@ import numpy as np
 from flax import nnx
 
 from ..generation.array_ops import ArrayOps
-from ..generation.mixin import GenerationBackend, GenerationMixin
+from ..generation.mixin import GenerationBackend, GenerationMixin, language_model_logits
 
 CACHE_BUCKET = 32
 _KINDS = {"int": jnp.int32, "float": jnp.float32, "bool": jnp.bool_}
@@ -116,6 +116,15 @@ class JaxOps(ArrayOps):
         return jnp.log(x)
 
 
+def _call_model(model, logits_to_keep: bool, input_ids, attention_mask, position_ids, past, use_cache, last_only):
+    kwargs = {"logits_to_keep": 1} if logits_to_keep else {}
+    outputs = model(input_ids=input_ids, attention_mask=attention_mask, position_ids=position_ids,
+                    past_key_values=past, use_cache=use_cache, return_dict=True, **kwargs)
+    logits = language_model_logits(outputs, model)
+    logits = logits[:, -1, :] if last_only else logits
+    return logits.astype(jnp.float32), outputs.get("past_key_values")
+
+
 def _same_graph(a: Any, b: Any) -> bool:
     """Whether a cached step was compiled for this module structure (GraphDefs hold the config,
     which is not hashable, so they cannot be part of the cache key)."""
@@ -142,12 +151,8 @@ class FlaxGenerationBackend(GenerationBackend):
         self._logits_to_keep = "logits_to_keep" in inspect.signature(type(model).__call__).parameters
 
     def _call(self, model, input_ids, attention_mask, position_ids, past, use_cache, last_only=True):
-        kwargs = {"logits_to_keep": 1} if self._logits_to_keep and last_only else {}
-        outputs = model(input_ids=input_ids, attention_mask=attention_mask, position_ids=position_ids,
-                        past_key_values=past, use_cache=use_cache, return_dict=True, **kwargs)
-        logits = self.check_logits(outputs)
-        logits = logits[:, -1, :] if last_only else logits
-        return logits.astype(jnp.float32), outputs.get("past_key_values")
+        return _call_model(model, self._logits_to_keep and last_only, input_ids, attention_mask, position_ids, past,
+                           use_cache, last_only)
 
     def forward(self, input_ids, attention_mask, position_ids, past, last_only=True):
         return self._call(self.eval_model, input_ids, attention_mask, position_ids, past, self.use_cache, last_only)
@@ -158,7 +163,8 @@ class FlaxGenerationBackend(GenerationBackend):
         cache = _COMPILED.setdefault(self.model, {})
         key = (plan, name)
         if key not in cache or not _same_graph(cache[key][0], self.graphdef):
-            ops, graphdef, call = self.ops, self.graphdef, self._call
+            # nothing in here may refer to the model object: the cache is keyed by it (weakly)
+            ops, graphdef, keep = self.ops, self.graphdef, self._logits_to_keep
 
             @jax.jit
             def run(graph_state, state, *arrays):
@@ -166,7 +172,8 @@ class FlaxGenerationBackend(GenerationBackend):
                 model.eval()
 
                 def forward(input_ids, attention_mask, position_ids, past, last_only=True):
-                    return call(model, input_ids, attention_mask, position_ids, past, plan.use_cache, last_only)
+                    return _call_model(model, keep and last_only, input_ids, attention_mask, position_ids, past,
+                                       plan.use_cache, last_only)
 
                 return function(ops, plan, forward, state, *arrays)
 
@@ -199,6 +206,9 @@ class FlaxGenerationBackend(GenerationBackend):
             return key
         if seed is None:
             seed = int(np.random.randint(0, 2**31 - 1))
+        if isinstance(seed, list):
+            raise self.error("seed must be an int in JAX (the pair [a, b] is TensorFlow's stateless seed; "
+                             "pass prng_key= for a JAX key)")
         return jax.random.PRNGKey(seed)
 
 

@@ -59,8 +59,9 @@ class GenerationConfig:
     bos_token_id: int | None = None
     eos_token_id: int | list | None = None
     decoder_start_token_id: int | None = None
-    # reproducibility (plugformers): a seed for sampling, per call
-    seed: int | None = None
+    # reproducibility (plugformers): a seed for sampling, per call (TensorFlow also takes its
+    # stateless pair [a, b], as Transformers' TF generate did)
+    seed: int | list | None = None
     _extra: dict = field(default_factory=dict, repr=False)
 
     _TYPES = {
@@ -71,7 +72,7 @@ class GenerationConfig:
         "forced_bos_token_id": _INT, "forced_eos_token_id": (int, list), "suppress_tokens": (list,),
         "begin_suppress_tokens": (list,), "num_return_sequences": _INT, "output_scores": (bool,),
         "return_dict_in_generate": (bool,), "pad_token_id": _INT, "bos_token_id": _INT, "eos_token_id": (int, list),
-        "decoder_start_token_id": _INT, "seed": _INT,
+        "decoder_start_token_id": _INT, "seed": (int, list),
     }
 
     def __post_init__(self) -> None:
@@ -120,6 +121,10 @@ class GenerationConfig:
             )
         if self.early_stopping not in (True, False, "never"):
             raise GenerationError(f"generation config early_stopping must be true, false or 'never', got {self.early_stopping!r}")
+        if isinstance(self.seed, list) and not (
+            len(self.seed) == 2 and all(isinstance(v, int) and not isinstance(v, bool) for v in self.seed)
+        ):
+            raise GenerationError(f"generation config seed must be an int or a pair [a, b] of ints, got {self.seed!r}")
         if self.bad_words_ids is not None and not all(
             isinstance(seq, list) and seq and all(isinstance(t, int) and t >= 0 for t in seq) for seq in self.bad_words_ids
         ):

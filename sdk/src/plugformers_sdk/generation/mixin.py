@@ -84,12 +84,19 @@ class GenerationBackend:
         return GenerationError(f"{type(self.model).__name__}.generate: {message}")
 
     def check_logits(self, outputs: Any) -> Any:
-        logits = outputs.get("logits") if hasattr(outputs, "get") else None
-        vocab = getattr(self.model.config, "vocab_size", None)
-        if logits is None or len(logits.shape) != 3 or (vocab is not None and logits.shape[-1] < vocab):
-            raise self.error("this model has no language-modelling head (its outputs have no [batch, length, "
-                             "vocab] logits); use the causal-LM class, e.g. GPT2LMHeadModel")
-        return logits
+        return language_model_logits(outputs, self.model)
+
+
+def language_model_logits(outputs: Any, model: Any) -> Any:
+    """``outputs.logits`` [batch, length, vocab], or a ``GenerationError`` saying that ``model``
+    has no language-modelling head."""
+    logits = outputs.get("logits") if hasattr(outputs, "get") else None
+    vocab = getattr(model.config, "vocab_size", None)
+    if logits is None or len(logits.shape) != 3 or (vocab is not None and logits.shape[-1] < vocab):
+        raise GenerationError(f"{type(model).__name__}.generate: this model has no language-modelling head (its "
+                              "outputs have no [batch, length, vocab] logits); use the causal-LM class, e.g. "
+                              "GPT2LMHeadModel")
+    return logits
 
 
 def _host_array(value: Any, name: str) -> np.ndarray:

@@ -7,8 +7,9 @@ the key/value cache is a rolling buffer of ``cache_length`` slots (rounded up to
 tensors, so the step is traced and compiled once per model, decoding settings and shape — never
 per token. Compiled steps are kept per model for later calls.
 
-Sampling is stateless (``tf.random.stateless_uniform``) from ``seed=``, or from a seed drawn
-with TensorFlow's global generator (``tf.random.set_seed``) when none is given.
+Sampling is stateless (``tf.random.stateless_uniform``) from ``seed=`` (an int, or TensorFlow's
+stateless pair ``[a, b]``), or from a seed drawn with TensorFlow's global generator
+(``tf.random.set_seed``) when none is given.
 """
 
 from __future__ import annotations
@@ -149,11 +150,12 @@ class TFGenerationBackend(GenerationBackend):
         cache = _COMPILED.setdefault(self.model, {})
         key = (plan, step.__name__)
         if key not in cache:
-            ops, model = self.ops, self.model
-            backend = TFGenerationBackend(model)
-            backend.use_cache = plan.use_cache
+            # the cache is keyed by the model (weakly): the function holds it through a weak reference
+            ops, model_ref = self.ops, weakref.ref(self.model)
 
             def run(state):
+                backend = TFGenerationBackend(model_ref())
+                backend.use_cache = plan.use_cache
                 return step(ops, plan, backend.forward, state)
 
             cache[key] = tf.function(run, jit_compile=True, autograph=False)
@@ -171,7 +173,8 @@ class TFGenerationBackend(GenerationBackend):
     def make_rng(self, seed: int | None, kwargs: dict[str, Any]):
         if seed is None:
             return tf.random.uniform((2,), maxval=2**31 - 1, dtype=tf.int32)
-        return tf.constant([seed % (2**31 - 1), 0], dtype=tf.int32)
+        pair = seed if isinstance(seed, list) else [seed, 0]
+        return tf.constant([v % (2**31 - 1) for v in pair], dtype=tf.int32)
 
 
 class TFGenerationMixin(GenerationMixin):

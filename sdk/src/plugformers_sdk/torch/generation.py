@@ -141,6 +141,8 @@ class TorchGenerationBackend(GenerationBackend):
             return generator
         if seed is None:
             return None  # torch's global RNG (torch.manual_seed)
+        if isinstance(seed, list):
+            raise self.error("seed must be an int in PyTorch (the pair [a, b] is TensorFlow's stateless seed)")
         return torch.Generator(device=self.ops.device).manual_seed(seed)
 
     def run(self, function):
