@@ -2,12 +2,14 @@
 
 The decoding logic itself is framework-neutral (:mod:`plugformers_sdk.generation`); PyTorch runs
 it eagerly, with a growing key/value cache (one slot appended per token) under
-``torch.inference_mode``. Sampling draws from ``torch.Generator`` (``generator=`` or a
+``torch.inference_mode``; the one-token decode steps run their CPU matmuls through oneDNN
+(:mod:`.decode_matmul`). Sampling draws from ``torch.Generator`` (``generator=`` or a
 ``seed``), or from torch's global RNG when neither is given.
 """
 
 from __future__ import annotations
 
+import contextlib
 import inspect
 from typing import Any
 
@@ -16,6 +18,7 @@ import torch
 
 from ..generation.array_ops import ArrayOps
 from ..generation.mixin import GenerationBackend, GenerationMixin
+from .decode_matmul import decoding_matmuls
 
 _KINDS = {"int": torch.int64, "float": torch.float32, "bool": torch.bool}
 
@@ -121,8 +124,9 @@ class TorchGenerationBackend(GenerationBackend):
 
     def forward(self, input_ids, attention_mask, position_ids, past, last_only=True):
         kwargs = {"logits_to_keep": 1} if self._logits_to_keep and last_only else {}
-        outputs = self.model(input_ids=input_ids, attention_mask=attention_mask, position_ids=position_ids,
-                             past_key_values=past, use_cache=self.use_cache, return_dict=True, **kwargs)
+        with decoding_matmuls() if past is not None else contextlib.nullcontext():  # one-token steps
+            outputs = self.model(input_ids=input_ids, attention_mask=attention_mask, position_ids=position_ids,
+                                 past_key_values=past, use_cache=self.use_cache, return_dict=True, **kwargs)
         logits = self.check_logits(outputs)
         logits = logits[:, -1, :] if last_only else logits
         return logits.to(torch.float32), outputs.get("past_key_values")

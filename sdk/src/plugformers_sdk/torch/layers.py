@@ -11,6 +11,7 @@ import torch
 from torch import nn
 
 from .activations import get_activation
+from .decode_matmul import decode_linear
 
 
 class Linear(nn.Linear):
@@ -24,6 +25,10 @@ class Linear(nn.Linear):
         # initialisers on meta tensors would also import torch._dynamo (seconds of start-up).
         if not self.weight.is_meta:
             super().reset_parameters()
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        fast = decode_linear(x, self.weight, self.bias)  # one-token decoding steps on CPU (generate)
+        return fast if fast is not None else super().forward(x)
 
 
 class Conv1D(nn.Module):
@@ -39,7 +44,8 @@ class Conv1D(nn.Module):
             nn.init.normal_(self.weight, std=0.02)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return torch.matmul(x, self.weight) + self.bias
+        fast = decode_linear(x, self.weight.t(), self.bias)  # one-token decoding steps on CPU (generate)
+        return fast if fast is not None else torch.matmul(x, self.weight) + self.bias
 
     def extra_repr(self) -> str:
         return f"in_features={self.in_features}, out_features={self.out_features}"
