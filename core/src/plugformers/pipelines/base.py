@@ -90,6 +90,8 @@ class Pipeline:
     def __call__(self, inputs: Any, **params: Any) -> Any:
         params = {**self.defaults, **params}
         batch_size = params.pop("batch_size", self.batch_size)
+        if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
+            raise PipelineError(f"{self.task}: batch_size must be a positive int, got {batch_size!r}")
         if inputs is None:
             raise PipelineError(f"{self.task}: inputs is None")
         if self.is_single(inputs):

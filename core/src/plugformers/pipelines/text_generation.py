@@ -50,6 +50,8 @@ class TextGenerationPipeline(Pipeline):
     def _generate(self, item: Any, params: dict) -> list[dict]:
         prompt, batch = self._encode(item)
         kwargs = {k: params[k] for k in GENERATE_KEYS if k in params}
+        if "stop_strings" in kwargs:
+            kwargs["tokenizer"] = self.tokenizer  # generate matches stop strings on decoded text
         with self._lock:
             sequences = to_numpy(self.model.generate(**self.model_inputs(batch), **kwargs))
         sequences = np.asarray(sequences)
