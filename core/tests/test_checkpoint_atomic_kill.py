@@ -4,7 +4,8 @@ After every kill the directory must load, completely, as either the checkpoint b
 or the one being written (see the commit protocol in plugformers.checkpoint.writer). Worker
 processes are forked from a forkserver that has already imported numpy and plugformers, so
 each of the 50 kills costs milliseconds, not an interpreter start. Each kill lands at a random
-moment within the worker's first two saves (delays scaled to the measured save time).
+moment: half early (mostly inside the worker's first save), half later (after some commits), with
+delays scaled to the save time measured in a worker just before.
 """
 
 from __future__ import annotations
@@ -46,15 +47,38 @@ def test_sigkill_during_save_leaves_old_or_new_checkpoint(tmp_path):
     context.set_forkserver_preload(["numpy", "plugformers.checkpoint", "checkpoint_kill_worker"])
     rng = random.Random(1234)
     committed = 4  # index of the state the directory holds
-    outcomes = {"old": 0, "new": 0}
+    # Calibrate on the worker itself: how long one save takes in a forkserver child, right now.
+    counter = context.RawValue("q", committed)
+    process = context.Process(target=worker.save_forever, args=(str(directory), committed, counter))
+    process.start()
+    calibration_deadline = time.monotonic() + 30
+    while counter.value < committed + 1 and time.monotonic() < calibration_deadline:
+        time.sleep(0.0002)
+    first = time.perf_counter()
+    while counter.value < committed + 4 and time.monotonic() < calibration_deadline:
+        time.sleep(0.0002)
+    save_seconds = max(save_seconds, (time.perf_counter() - first) / 3)
+    os.kill(process.pid, signal.SIGKILL)
+    process.join(timeout=10)
+    committed = counter.value - 1
+    if not _equals(_load(directory), worker.state(committed)):
+        committed = counter.value
+    assert _equals(_load(directory), worker.state(committed))
+    # "new": the kill landed after save j committed (before the worker moved on); "old": during a
+    # save, before its commit. "after_commit": the worker had committed at least one new
+    # checkpoint in this round before the kill (so kills landed on both sides of commit points).
+    outcomes = {"old": 0, "new": 0, "after_commit": 0, "first_save": 0}
     deadline = time.monotonic() + 60
-    for _ in range(KILLS):
+    for kill in range(KILLS):
+        start = committed
         counter = context.RawValue("q", committed)
         process = context.Process(target=worker.save_forever, args=(str(directory), committed, counter))
         process.start()
         while counter.value == committed and process.is_alive() and time.monotonic() < deadline:
             time.sleep(0.0005)  # wait until the worker has begun its first save
-        time.sleep(rng.uniform(0.0, 2.0 * save_seconds))
+        # Half the kills early (mostly inside the first save), half later (after some commits).
+        low, high = (0.0, 1.5) if kill % 2 == 0 else (1.5, 6.0)
+        time.sleep(rng.uniform(low * save_seconds, high * save_seconds))
         os.kill(process.pid, signal.SIGKILL)
         process.join(timeout=10)
         assert process.exitcode == -signal.SIGKILL
@@ -70,9 +94,10 @@ def test_sigkill_during_save_leaves_old_or_new_checkpoint(tmp_path):
             )
             committed = in_progress - 1
             outcomes["old"] += 1
+        outcomes["after_commit" if committed > start else "first_save"] += 1
         assert time.monotonic() < deadline, "kill loop took too long"
-    # Kills landed both before and after commit points (otherwise the test proves little).
-    assert outcomes["old"] > 0 and outcomes["new"] > 0, outcomes
+    # Kills landed both before the first commit and after commits (otherwise the test proves little).
+    assert outcomes["first_save"] > 0 and outcomes["after_commit"] > 0, outcomes
 
     # The next save cleans up whatever the killed ones left: temp files and stale shards.
     worker.save_state(str(directory), committed + 1)
