@@ -38,22 +38,6 @@ from .configuration import BertConfig
 from .outputs import BertForPreTrainingOutput
 
 
-class _Layer(CanonicalLayer):
-    """A container layer. Keras reserves ``output`` (a read-only property), which BERT's tree uses
-    as an attribute name (``attention.output.dense``); here it is an ordinary attribute."""
-
-    @property
-    def output(self):
-        try:
-            return self.__dict__["output"]
-        except KeyError:
-            raise AttributeError("output") from None
-
-    @output.setter
-    def output(self, value):
-        self.__dict__["output"] = value
-
-
 def _length(x, axis: int = 1):
     static = x.shape[axis]
     return static if static is not None else tf.shape(x)[axis]
@@ -62,7 +46,7 @@ def _length(x, axis: int = 1):
 # -- embeddings --------------------------------------------------------------------------------
 
 
-class BertEmbeddings(_Layer):
+class BertEmbeddings(CanonicalLayer):
     """Word + position + token-type embeddings, then LayerNorm and dropout."""
 
     def __init__(self, config: BertConfig, **kwargs):
@@ -91,7 +75,7 @@ class BertEmbeddings(_Layer):
 # -- one layer ---------------------------------------------------------------------------------
 
 
-class BertSelfAttention(_Layer):
+class BertSelfAttention(CanonicalLayer):
     """Query/key/value projections and scaled dot-product attention (self- or cross-attention)."""
 
     def __init__(self, config: BertConfig, **kwargs):
@@ -126,7 +110,7 @@ class BertSelfAttention(_Layer):
         return context, (key, value)
 
 
-class BertSelfOutput(_Layer):
+class BertSelfOutput(CanonicalLayer):
     """Output projection of the attention block, dropout, residual and LayerNorm."""
 
     def __init__(self, config: BertConfig, **kwargs):
@@ -140,7 +124,7 @@ class BertSelfOutput(_Layer):
         return self.LayerNorm(self.dropout(self.dense(hidden_states), training=training) + input_tensor)
 
 
-class BertAttention(_Layer):
+class BertAttention(CanonicalLayer):
     """``self`` (the attention) followed by ``output`` (projection + residual + LayerNorm)."""
 
     def __init__(self, config: BertConfig, **kwargs):
@@ -155,7 +139,7 @@ class BertAttention(_Layer):
         return self.output(context, hidden_states, training=training), present
 
 
-class BertIntermediate(_Layer):
+class BertIntermediate(CanonicalLayer):
     """The feed-forward up-projection and activation."""
 
     def __init__(self, config: BertConfig, **kwargs):
@@ -168,7 +152,7 @@ class BertIntermediate(_Layer):
         return self.intermediate_act_fn(self.dense(hidden_states))
 
 
-class BertOutput(_Layer):
+class BertOutput(CanonicalLayer):
     """The feed-forward down-projection, dropout, residual and LayerNorm."""
 
     def __init__(self, config: BertConfig, **kwargs):
@@ -182,7 +166,7 @@ class BertOutput(_Layer):
         return self.LayerNorm(self.dropout(self.dense(hidden_states), training=training) + input_tensor)
 
 
-class BertLayer(_Layer):
+class BertLayer(CanonicalLayer):
     """Self-attention, optional cross-attention (decoders), feed-forward."""
 
     def __init__(self, config: BertConfig, **kwargs):
@@ -209,7 +193,7 @@ class BertLayer(_Layer):
         return self.output(self.intermediate(hidden_states), hidden_states, training=training), tuple(present)
 
 
-class BertEncoder(_Layer):
+class BertEncoder(CanonicalLayer):
     """The stack of ``num_hidden_layers`` layers."""
 
     def __init__(self, config: BertConfig, **kwargs):
@@ -234,7 +218,7 @@ class BertEncoder(_Layer):
         return hidden_states, presents, all_hidden
 
 
-class BertPooler(_Layer):
+class BertPooler(CanonicalLayer):
     """``tanh(dense(hidden of the first token))``."""
 
     def __init__(self, config: BertConfig, **kwargs):
@@ -249,7 +233,7 @@ class BertPooler(_Layer):
 # -- heads' building blocks ----------------------------------------------------------------------
 
 
-class BertPredictionHeadTransform(_Layer):
+class BertPredictionHeadTransform(CanonicalLayer):
     """dense, activation, LayerNorm: the transform before the vocabulary projection."""
 
     def __init__(self, config: BertConfig, **kwargs):
@@ -263,7 +247,7 @@ class BertPredictionHeadTransform(_Layer):
         return self.LayerNorm(self.transform_act_fn(self.dense(hidden_states)))
 
 
-class BertLMPredictionHead(_Layer):
+class BertLMPredictionHead(CanonicalLayer):
     """Vocabulary logits. Tied (``config.tie_word_embeddings``): the word-embedding table plus
     ``bias``, with no ``decoder`` variables; untied: the ``decoder`` Linear (weight and bias), as in
     Transformers, where ``bias`` is then unused."""
@@ -289,7 +273,7 @@ class BertLMPredictionHead(_Layer):
         return self.decoder(hidden_states)
 
 
-class BertOnlyMLMHead(_Layer):
+class BertOnlyMLMHead(CanonicalLayer):
     def __init__(self, config: BertConfig, input_embeddings: Embedding, **kwargs):
         super().__init__(**kwargs)
         self.predictions = BertLMPredictionHead(config, input_embeddings)
@@ -299,7 +283,7 @@ class BertOnlyMLMHead(_Layer):
         return self.predictions(sequence_output)
 
 
-class BertOnlyNSPHead(_Layer):
+class BertOnlyNSPHead(CanonicalLayer):
     def __init__(self, config: BertConfig, **kwargs):
         super().__init__(**kwargs)
         self.seq_relationship = Linear(config.hidden_size, 2)
@@ -309,7 +293,7 @@ class BertOnlyNSPHead(_Layer):
         return self.seq_relationship(pooled_output)
 
 
-class BertPreTrainingHeads(_Layer):
+class BertPreTrainingHeads(CanonicalLayer):
     def __init__(self, config: BertConfig, input_embeddings: Embedding, **kwargs):
         super().__init__(**kwargs)
         self.predictions = BertLMPredictionHead(config, input_embeddings)

@@ -71,7 +71,23 @@ def _numpy_dtype(variable: Any) -> np.dtype:
 
 
 class CanonicalLayer(keras.layers.Layer):
-    """A Keras layer that declares its own canonical tensors (override :meth:`canonical_tensors`)."""
+    """A Keras layer that declares its own canonical tensors (override :meth:`canonical_tensors`).
+
+    Keras reserves ``output`` as a read-only property, but Transformers' module trees use it as a
+    sub-module name (BERT's ``attention.output.dense``); here it is an ordinary attribute, so
+    architectures can mirror those trees as they are.
+    """
+
+    @property
+    def output(self):
+        try:
+            return self.__dict__["output"]
+        except KeyError:
+            raise AttributeError("output") from None
+
+    @output.setter
+    def output(self, value):
+        self.__dict__["output"] = value
 
     def canonical_tensors(self) -> dict[str, CanonicalTensor]:
         return {}
