@@ -82,6 +82,30 @@ class SafetensorsFile:
         array.flags.writeable = False
         return array
 
+    def read_numpy(self, name: str) -> Any:
+        """The tensor as a fresh, writable, 64-byte-aligned NumPy array, read with plain file reads.
+
+        Unlike :meth:`get_numpy`, nothing stays mapped: the process holds exactly this array, which
+        a framework may adopt as its own buffer (TensorFlow does, through DLPack).
+        """
+        from .aligned import aligned_empty
+
+        entry = self.entry(name)
+        array = aligned_empty(entry.shape, numpy_dtype(entry.dtype))
+        view = memoryview(array.reshape(-1).view("uint8"))
+        try:
+            with open(self.path, "rb", buffering=0) as handle:
+                handle.seek(self.header.data_start + entry.begin)
+                done = 0
+                while done < entry.nbytes:
+                    count = handle.readinto(view[done:])
+                    if not count:
+                        raise CheckpointError(f"{self.path}: file ends inside tensor {name!r}")
+                    done += count
+        except OSError as error:
+            raise CheckpointError(f"{self.path}: cannot read tensor {name!r}: {error}") from error
+        return array
+
     def get_torch(self, name: str) -> Any:
         """The tensor as a CPU torch.Tensor sharing the (copy-on-write) memory map."""
         import torch

@@ -98,5 +98,11 @@ class TorchBinFile:
         array.flags.writeable = False
         return array
 
+    def read_numpy(self, name: str) -> Any:
+        """A fresh, writable, 64-byte-aligned copy of the tensor."""
+        from .aligned import aligned_copy
+
+        return aligned_copy(self.get_numpy(name))
+
     def close(self) -> None:
         self._state = None

@@ -1,7 +1,7 @@
 """``GGUFCheckpointReader``: a GGUF file read like a checkpoint directory.
 
 Same interface as :class:`plugformers.checkpoint.CheckpointReader` (``keys``, ``shape``,
-``dtype``, ``get_numpy``, ``get_torch``, ``close``, context manager, ``path``, ``files``), with
+``dtype``, ``get_numpy``, ``read_numpy``, ``get_torch``, ``close``, context manager, ``path``, ``files``), with
 canonical (Transformers PyTorch) tensor names produced by the architecture's :class:`GGUFMap`.
 Tensors are dequantised one at a time on request, so loading never holds a second dequantised
 copy of the whole model. GGUF tensors the map does not name keep their GGUF name (a model
@@ -119,6 +119,12 @@ class GGUFCheckpointReader:
                 raise CheckpointError(f"{self.path}: tensor {name!r} needs config field {fields[0]!r}, which is unset")
             array = TRANSFORMS[transform](array, value)
         return np.ascontiguousarray(array)
+
+    def read_numpy(self, name: str) -> np.ndarray:
+        """The dequantised tensor as a fresh, writable, 64-byte-aligned array."""
+        from ..checkpoint.aligned import aligned_copy
+
+        return aligned_copy(self.get_numpy(name))
 
     def get_torch(self, name: str) -> Any:
         import torch
