@@ -335,3 +335,35 @@ def test_undeclared_variables_and_wrong_config_are_refused():
         TFSneakyModel.from_config(TinyLlamaConfig()).canonical_state_dict()
     with pytest.raises(ConfigError, match="TinyLlamaConfig"):
         TFTinyLlamaModel(PretrainedConfig())
+
+
+def _pending_keras_variables() -> list:
+    from keras.src.backend.common import global_state
+
+    return list(global_state.get_global_attribute("uninitialized_variables", []) or [])
+
+
+def test_loaded_variables_own_their_memory_and_keras_keeps_no_pending_ones(tmp_path):
+    model = tiny(seed=3)
+    model.save_pretrained(tmp_path)
+    expected = model.canonical_state_dict()
+    back = TFTinyLlamaForCausalLM.from_pretrained(tmp_path)
+    assert all(v.dtype == "float32" for v in back.variables)
+    assert not _pending_keras_variables()
+    with keras.StatelessScope():  # Keras would initialise pending variables here: none may be left
+        pass
+    # Loaded values are copies: truncating the checkpoint file in place does not reach the model.
+    (tmp_path / "model.safetensors").write_bytes(b"\0" * 16)
+    for name, value in back.canonical_state_dict().items():
+        np.testing.assert_array_equal(value, expected[name])
+    embed = back.model.embed_tokens.weight
+    embed.assign(embed.numpy() + 1)  # the adopted buffers are writable variables like any other
+    np.testing.assert_array_equal(back.canonical_state_dict()["model.embed_tokens.weight"],
+                                  expected["model.embed_tokens.weight"] + 1)
+
+
+def test_a_failed_load_leaves_no_pending_keras_variables(tmp_path):
+    tiny(seed=3).save_pretrained(tmp_path)
+    with pytest.raises(CheckpointError):
+        TFTinyLlamaForCausalLM.from_pretrained(tmp_path, hidden_size=24)
+    assert not _pending_keras_variables()

@@ -23,8 +23,10 @@ from typing import Any
 
 import numpy as np
 
+from plugformers.checkpoint.aligned import aligned_copy
 from plugformers.errors import PluginError
 
+from .deferred import give_value
 from .framework import keras
 
 
@@ -52,15 +54,19 @@ class CanonicalTensor:
         value = np.asarray(self.variable.numpy())
         return np.ascontiguousarray(value.T) if self.transpose else value
 
-    def assign_canonical(self, array: Any) -> None:
-        """Set the variable from a canonical array (NumPy, possibly memory-mapped), one copy at a time."""
+    def assign_canonical(self, array: Any, *, owned: bool = False) -> None:
+        """Set the variable from a canonical array (NumPy, possibly memory-mapped), one copy at a time.
+
+        ``owned``: ``array`` is fresh and nobody else holds it, so a variable not yet created
+        (a model being loaded, :mod:`.deferred`) may adopt its memory.
+        """
         array = np.asarray(array)
         if self.transpose:
             array = array.T
         target = _numpy_dtype(self.variable)
-        if array.dtype != target:
-            array = array.astype(target)
-        self.variable.assign(array)
+        if array.dtype != target or not array.flags.c_contiguous:
+            array, owned = aligned_copy(array, target), True  # one pass: transpose and cast
+        give_value(self.variable, array, owned=owned)
 
 
 def _numpy_dtype(variable: Any) -> np.dtype:

@@ -5,8 +5,8 @@ the PyTorch model (``self.embeddings``, ``self.encoder.layer[3].attention.self.q
 writes ``call`` returning a ``plugformers.outputs`` class. The base class gives it:
 
 - ``from_config(config, dtype=, seed=)`` and ``from_pretrained(reference, ...)``. Loading builds the
-  model with zero initializers (no random draws), then assigns each variable from the
-  memory-mapped checkpoint tensor, one at a time, so two copies of the weights never coexist.
+  model without creating its variables (:mod:`.deferred`), then creates each one from its
+  checkpoint tensor, read into memory the variable adopts: one copy of the weights in all.
 - ``canonical_state_dict()`` / ``load_canonical_state_dict()`` / ``save_pretrained()`` by walking
   the layer tree (:mod:`plugformers_sdk.tf.canonical`), never by guessing from names.
 - ``__call__`` accepting a dict of inputs (``model({"input_ids": ...})``) and returning outputs
@@ -34,6 +34,7 @@ from plugformers.errors import ConfigError
 from .. import pretrained_io
 from ..weights import LoadReport, plan_load, resolve_dtype
 from .canonical import CanonicalTensor, canonical_variables
+from .deferred import deferred_variables, give_value, initialize
 from .export import default_serving_signature, export_saved_model
 from .framework import keras
 from .generation import TFGenerationMixin
@@ -96,9 +97,13 @@ class PreTrainedModel(InternalLossTraining, TFGenerationMixin, keras.Model):
 
     @classmethod
     def _build(cls, config: PretrainedConfig, *, dtype: str | None, seed: int | None, loading: bool) -> PreTrainedModel:
+        """The model; while ``loading`` its variables are left uncreated (see :mod:`.deferred`)."""
         with build_scope(loading=loading, initializer_range=getattr(config, "initializer_range", 0.02), seed=seed,
                          dtype=dtype):
-            return cls(config)
+            if not loading:
+                return cls(config)
+            with deferred_variables():
+                return cls(config)
 
     def get_config(self) -> dict[str, Any]:
         return self.config.to_dict()
@@ -134,7 +139,9 @@ class PreTrainedModel(InternalLossTraining, TFGenerationMixin, keras.Model):
         return self._load(shapes, tensors.__getitem__, source="load_canonical_state_dict", strict=strict)
 
     def _load(self, shapes: Mapping[str, tuple[int, ...]], read: Callable[[str], Any], *, source: Any,
-              strict: bool = False, initialise_missing: bool = False) -> LoadReport:
+              strict: bool = False, initialise_missing: bool = False, owned: bool = False) -> LoadReport:
+        """Assign what the load plan says; ``owned``: ``read`` returns fresh arrays the variables
+        may adopt (``from_pretrained``). Ends with every variable created."""
         expected = self.canonical_variables()
         plan = plan_load(
             {name: tensor.shape for name, tensor in expected.items()}, shapes,
@@ -143,17 +150,19 @@ class PreTrainedModel(InternalLossTraining, TFGenerationMixin, keras.Model):
         )
         plan.report.raise_if_errors(source, strict=strict)
         for name, key in plan.assignments.items():
-            expected[name].assign_canonical(read(key))
+            expected[name].assign_canonical(read(key), owned=owned)
         if initialise_missing:
             state = current_build_state()
             for name in plan.report.missing:
                 tensor = expected[name]
-                tensor.variable.assign(fresh_value(
+                give_value(tensor.variable, fresh_value(
                     tensor.init, tuple(tensor.variable.shape), tensor.variable.dtype,
                     initializer_range=getattr(self.config, "initializer_range", 0.02),
                     seed=None if state is None else state.next_seed(),
                 ))
         self.tie_weights()
+        for variable in self.variables:  # what no tensor set (rng state, unsaved buffers): its own initializer
+            initialize(variable)
         return plan.report
 
     def tie_weights(self) -> None:
@@ -238,8 +247,8 @@ class PreTrainedModel(InternalLossTraining, TFGenerationMixin, keras.Model):
         with pretrained_io.open_weights(directory) as reader:
             model = cls._build(config, dtype=resolve_dtype(dtype, config), seed=None, loading=True)
             with build_scope(initializer_range=getattr(config, "initializer_range", 0.02)):
-                report = model._load(pretrained_io.checkpoint_shapes(reader), reader.get_numpy, source=directory,
-                                     initialise_missing=True)
+                report = model._load(pretrained_io.checkpoint_shapes(reader), reader.read_numpy, source=directory,
+                                     initialise_missing=True, owned=True)
         model.load_report = report
         if report.missing or report.unexpected:
             logger.warning("%s from %s: %s", cls.__name__, directory, report.describe())
