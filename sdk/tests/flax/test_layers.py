@@ -191,3 +191,20 @@ def test_layers_run_under_jit():
     layer = GatedMLP(4, 6, rngs=nnx.Rngs(0))
     x = jnp.asarray(rand(2, 4))
     np.testing.assert_allclose(nnx.jit(lambda m, v: m(v))(layer, x), layer(x), atol=1e-6)
+
+
+def test_dropout_built_for_loading_shares_the_model_stream_and_still_varies():
+    from plugformers_sdk.flax.initialization import abstract_scope
+
+    rngs = nnx.Rngs(0)
+    with abstract_scope():
+        first, second = Dropout(0.5, rngs=rngs), Dropout(0.5, rngs=rngs)
+    assert first.rngs is second.rngs  # one stream, no per-layer fork (a compiled JAX call each)
+    x = jnp.ones((256,))
+    mask = first(x, training=True)
+    assert not np.array_equal(second(x, training=True), mask)  # the stream advances between layers
+    assert not np.array_equal(first(x, training=True), mask)  # and between calls
+    np.testing.assert_array_equal(first(x, training=False), x)
+    pair = nnx.List([first, second])
+    jitted = nnx.jit(lambda layers, v: layers[0](v, training=True) + layers[1](v, training=True))
+    assert not np.array_equal(jitted(pair, x), jitted(pair, x))  # shared state is updated under jit too

@@ -31,11 +31,7 @@ from plugformers.errors import ConfigError
 
 from .activations import get_activation
 from .canonical import IDENTITY, TRANSPOSE, CanonicalTensor
-from .initialization import initializer_range as resolve_range
-
-
-def _normal(rngs: nnx.Rngs, shape: tuple[int, ...], std: float | None) -> jax.Array:
-    return jax.random.normal(rngs.params(), shape, jnp.float32) * resolve_range(std)
+from .initialization import building_abstract, normal_weight, ones_weight, zeros_weight
 
 
 def _positive(value: object, argument: str, layer: str) -> int:
@@ -55,8 +51,8 @@ class Linear(nnx.Module):
                  initializer_range: float | None = None):
         self.in_features = _positive(in_features, "in_features", "Linear")
         self.out_features = _positive(out_features, "out_features", "Linear")
-        self.kernel = nnx.data(nnx.Param(_normal(rngs, (in_features, out_features), initializer_range)))
-        self.bias = nnx.data(nnx.Param(jnp.zeros((out_features,), jnp.float32)) if bias else None)
+        self.kernel = nnx.data(nnx.Param(normal_weight(rngs, (in_features, out_features), initializer_range)))
+        self.bias = nnx.data(nnx.Param(zeros_weight((out_features,))) if bias else None)
         self.tied_embedding = nnx.data(None)
 
     def canonical_tensors(self) -> dict[str, CanonicalTensor]:
@@ -95,8 +91,8 @@ class Conv1D(nnx.Module):
     def __init__(self, in_features: int, out_features: int, *, rngs: nnx.Rngs, initializer_range: float | None = None):
         self.in_features = _positive(in_features, "in_features", "Conv1D")
         self.out_features = _positive(out_features, "out_features", "Conv1D")
-        self.weight = nnx.Param(_normal(rngs, (in_features, out_features), initializer_range))
-        self.bias = nnx.Param(jnp.zeros((out_features,), jnp.float32))
+        self.weight = nnx.Param(normal_weight(rngs, (in_features, out_features), initializer_range))
+        self.bias = nnx.Param(zeros_weight((out_features,)))
 
     def canonical_tensors(self) -> dict[str, CanonicalTensor]:
         return {"weight": CanonicalTensor(self.weight), "bias": CanonicalTensor(self.bias)}
@@ -119,8 +115,8 @@ class Embedding(nnx.Module):
         if padding_idx is not None and not -num_embeddings <= padding_idx < num_embeddings:
             raise ConfigError(f"Embedding: padding_idx={padding_idx} is outside [0, {num_embeddings})")
         self.padding_idx = padding_idx
-        table = _normal(rngs, (num_embeddings, embedding_dim), initializer_range)
-        if padding_idx is not None:
+        table = normal_weight(rngs, (num_embeddings, embedding_dim), initializer_range)
+        if padding_idx is not None and not building_abstract():
             table = table.at[padding_idx].set(0.0)
         self.weight = nnx.Param(table)
 
@@ -133,7 +129,9 @@ class Embedding(nnx.Module):
     def attend(self, hidden: jax.Array) -> jax.Array:
         """``hidden @ weight.T``: logits over the vocabulary for a tied LM head."""
         weight = self.weight[...]
-        return jnp.matmul(hidden.astype(weight.dtype), weight.T)
+        # Contract the last axes directly: ``weight.T`` would materialise a transposed copy of the
+        # whole table when called outside jit.
+        return jax.lax.dot_general(hidden.astype(weight.dtype), weight, (((hidden.ndim - 1,), (1,)), ((), ())))
 
 
 class LayerNorm(nnx.Module):
@@ -142,8 +140,8 @@ class LayerNorm(nnx.Module):
     def __init__(self, hidden_size: int, eps: float = 1e-5, bias: bool = True, *, rngs: nnx.Rngs | None = None):
         self.hidden_size = _positive(hidden_size, "hidden_size", "LayerNorm")
         self.eps = float(eps)
-        self.weight = nnx.Param(jnp.ones((hidden_size,), jnp.float32))
-        self.bias = nnx.data(nnx.Param(jnp.zeros((hidden_size,), jnp.float32)) if bias else None)
+        self.weight = nnx.Param(ones_weight((hidden_size,)))
+        self.bias = nnx.data(nnx.Param(zeros_weight((hidden_size,))) if bias else None)
 
     def canonical_tensors(self) -> dict[str, CanonicalTensor]:
         tensors = {"weight": CanonicalTensor(self.weight)}
@@ -167,7 +165,7 @@ class RMSNorm(nnx.Module):
     def __init__(self, hidden_size: int, eps: float = 1e-6, *, rngs: nnx.Rngs | None = None):
         self.hidden_size = _positive(hidden_size, "hidden_size", "RMSNorm")
         self.eps = float(eps)
-        self.weight = nnx.Param(jnp.ones((hidden_size,), jnp.float32))
+        self.weight = nnx.Param(ones_weight((hidden_size,)))
 
     def canonical_tensors(self) -> dict[str, CanonicalTensor]:
         return {"weight": CanonicalTensor(self.weight)}
@@ -183,13 +181,18 @@ class Dropout(nnx.Dropout):
     """Dropout with probability ``p``.
 
     ``training=None`` follows the module mode (``model.train()`` / ``model.eval()``);
-    ``training=True/False`` overrides it for one call. Masks draw from the layer's own rng stream.
+    ``training=True/False`` overrides it for one call. Masks draw from the layer's own rng stream,
+    forked from ``rngs``; a model built for loading (``abstract_scope``) lets its dropout layers
+    share the model's stream instead, since forking one per layer costs a compiled JAX call each.
     """
 
     def __init__(self, p: float = 0.0, *, rngs: nnx.Rngs | None = None):
         if isinstance(p, bool) or not isinstance(p, (int, float)) or not 0.0 <= p < 1.0:
             raise ConfigError(f"Dropout: p must be in [0, 1), got {p!r}")
-        super().__init__(rate=float(p), rngs=rngs)
+        shared = isinstance(rngs, nnx.Rngs) and building_abstract()
+        super().__init__(rate=float(p), rngs=None if shared else rngs)
+        if shared:
+            self.rngs = rngs[self.rng_collection]
 
     def __call__(self, inputs: jax.Array, *, training: bool | None = None, deterministic: bool | None = None,
                  rngs: nnx.Rngs | None = None) -> jax.Array:

@@ -7,11 +7,12 @@ subclass builds its layers in ``__init__(self, config, *, rngs)`` after calling
 Every subclass ``__init__`` runs with the layers' default init std set to
 ``config.initializer_range`` (see :mod:`.initialization`).
 
-Loading holds one copy of the weights: the model is first built abstractly (``nnx.eval_shape``:
-shapes only, no memory), then each variable is set from the memory-mapped checkpoint tensor one
-at a time, cast to the requested dtype. Variables the checkpoint lacks (a new head, the rng
-state) are initialised by running the constructor under ``jax.jit`` and returning only those
-values, so XLA computes nothing else.
+Loading holds one copy of the weights: the model is first built with placeholder weights
+(:func:`.initialization.abstract_scope`: shapes only, no memory, no tracing), then each variable
+is set from the memory-mapped checkpoint tensor one at a time, cast to the requested dtype (JAX
+keeps an aligned float32 tensor as a view of the file's pages, as PyTorch does). Weights the
+checkpoint lacks (a new head) are initialised by running the constructor under ``jax.jit`` and
+returning only those values, so XLA computes nothing else.
 
 Outputs are ``plugformers.outputs`` classes registered as JAX pytrees, so forward passes can run
 under ``nnx.jit`` and return them.
@@ -37,7 +38,7 @@ from plugformers_sdk.weights import LoadReport, plan_load, resolve_dtype
 
 from .canonical import CanonicalTensor, find_layer, walk_canonical
 from .generation import FlaxGenerationMixin
-from .initialization import initializer_scope
+from .initialization import abstract_scope, initializer_scope
 from .pytrees import register_model_outputs
 
 logger = logging.getLogger(__name__)
@@ -231,7 +232,8 @@ class PreTrainedModel(FlaxGenerationMixin, nnx.Module):
             config_class, reference, config=config, hub_kwargs=hub_kwargs, config_overrides=config_overrides,
         )
         target = jax_dtype(dtype, config)
-        model = nnx.eval_shape(lambda: cls(config, rngs=nnx.Rngs(seed)))
+        with abstract_scope():
+            model = cls(config, rngs=nnx.Rngs(seed))
         with pretrained_io.open_weights(directory) as reader:
             report = model._load_from_reader(reader, target)
         model._materialise_abstract(config, seed, target)
