@@ -75,6 +75,18 @@ def test_make_attention_mask_values_and_none():
                             causal=False)
 
 
+def test_all_ones_mask_is_dropped_eagerly_but_kept_under_tracing():
+    ones = torch.ones(2, 3, dtype=torch.long)
+    kwargs = dict(batch_size=2, query_length=3, key_length=3, dtype=torch.float32)
+    assert make_attention_mask(ones, causal=False, **kwargs) is None  # nothing to mask: faster attention
+    causal = make_attention_mask(ones, causal=True, **kwargs)
+    assert causal is not None and (causal[:, 0, 0, 1:] < 0).all()  # causality still masks
+    traced = torch.jit.trace(lambda m: make_attention_mask(m, causal=False, **kwargs), (ones,), check_trace=False)
+    padded = torch.tensor([[1, 1, 0], [1, 1, 1]])
+    mask = traced(padded)  # traced on all ones, yet the padding of a later input is still masked
+    assert mask is not None and (mask[0, 0, :, 2] < 0).all() and (mask[1] == 0).all()
+
+
 def test_fully_padded_row_stays_finite():
     q, k, v = _x(1, 2, 3, 4), _x(1, 2, 3, 4, seed=1), _x(1, 2, 3, 4, seed=2)
     mask = make_attention_mask(torch.zeros(1, 3), batch_size=1, query_length=3, key_length=3, dtype=torch.float64,

@@ -136,3 +136,22 @@ def test_gated_mlp_swiglu():
     expected = F.linear(F.silu(F.linear(x, mlp.gate_proj.weight)) * F.linear(x, mlp.up_proj.weight),
                         mlp.down_proj.weight)
     torch.testing.assert_close(mlp(x), expected)
+
+
+@pytest.mark.parametrize("name", ["gelu", "gelu_new", "relu", "silu", "tanh", "sigmoid", "quick_gelu"])
+def test_activate_works_in_place_only_without_autograd(name):
+    from plugformers_sdk.torch import activate, get_activation
+
+    act = get_activation(name)
+    x = torch.randn(4, 6)
+    expected = act(x.clone())
+    with torch.no_grad():
+        fresh = x.clone()
+        out = activate(act, fresh)
+    torch.testing.assert_close(out, expected, rtol=0, atol=0)
+    in_place = name != "quick_gelu"  # no in-place twin: computed out of place
+    assert (out.data_ptr() == fresh.data_ptr()) == in_place
+    leaf = x.clone().requires_grad_(True)
+    y = activate(act, leaf * 1.0)  # with autograd on, never in place: the backward pass still works
+    y.sum().backward()
+    assert leaf.grad is not None and torch.isfinite(leaf.grad).all()

@@ -30,6 +30,7 @@ from plugformers_sdk.torch import (
     LayerNorm,
     Linear,
     PreTrainedModel,
+    activate,
     cross_entropy,
     get_activation,
     make_attention_mask,
@@ -139,7 +140,7 @@ class BertIntermediate(nn.Module):
         self.intermediate_act_fn = get_activation(config.hidden_act)
 
     def forward(self, hidden_states):
-        return self.intermediate_act_fn(self.dense(hidden_states))
+        return activate(self.intermediate_act_fn, self.dense(hidden_states))
 
 
 class BertOutput(nn.Module):

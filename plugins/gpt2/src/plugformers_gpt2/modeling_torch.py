@@ -33,6 +33,7 @@ from plugformers_sdk.torch import (
     LayerNorm,
     Linear,
     PreTrainedModel,
+    activate,
     cross_entropy,
     get_activation,
     make_attention_mask,
@@ -92,7 +93,7 @@ class GPT2MLP(nn.Module):
         self.dropout = Dropout(config.resid_pdrop)
 
     def forward(self, hidden_states: torch.Tensor) -> torch.Tensor:
-        return self.dropout(self.c_proj(self.act(self.c_fc(hidden_states))))
+        return self.dropout(self.c_proj(activate(self.act, self.c_fc(hidden_states))))
 
 
 class GPT2Block(nn.Module):

@@ -1,6 +1,6 @@
 """The PyTorch side of the SDK: ``PreTrainedModel``, shared layers, attention, rotary, losses."""
 
-from .activations import get_activation
+from .activations import activate, get_activation
 from .attention import MultiHeadAttention, make_attention_mask, scaled_dot_product_attention
 from .buffers import rebuild_computed_buffers, register_computed_buffer
 from .layers import MLP, Conv1D, Dropout, Embedding, GatedMLP, LayerNorm, Linear, RMSNorm
@@ -17,7 +17,7 @@ from .rotary import RotaryEmbedding, apply_rotary_pos_emb, rotate_half
 __all__ = [
     "PreTrainedModel", "torch_dtype", "as_torch",
     "Linear", "Conv1D", "Embedding", "LayerNorm", "RMSNorm", "Dropout", "MLP", "GatedMLP",
-    "get_activation",
+    "activate", "get_activation",
     "scaled_dot_product_attention", "make_attention_mask", "MultiHeadAttention",
     "RotaryEmbedding", "apply_rotary_pos_emb", "rotate_half",
     "register_computed_buffer", "rebuild_computed_buffers",

@@ -77,3 +77,27 @@ _ACTIVATIONS: dict[str, Callable[[torch.Tensor], torch.Tensor]] = {
 def get_activation(name: str) -> Callable[[torch.Tensor], torch.Tensor]:
     """The activation function called ``name``; an unknown name is a ``ConfigError`` naming it."""
     return _ACTIVATIONS[spec.check_activation(name)]
+
+
+# In-place twins, used when no gradient is recorded: an activation over a fresh [batch, length,
+# intermediate] tensor otherwise allocates (and page-faults) another one as large.
+_IN_PLACE: dict[Callable[[torch.Tensor], torch.Tensor], Callable[[torch.Tensor], torch.Tensor]] = {
+    F.gelu: torch.ops.aten.gelu_,
+    _gelu_tanh: lambda x: torch.ops.aten.gelu_(x, approximate="tanh"),
+    F.relu: torch.relu_,
+    F.silu: lambda x: F.silu(x, inplace=True),
+    torch.tanh: torch.tanh_,
+    torch.sigmoid: torch.sigmoid_,
+}
+
+
+def activate(activation: Callable[[torch.Tensor], torch.Tensor], fresh: torch.Tensor) -> torch.Tensor:
+    """``activation(fresh)``, overwriting ``fresh`` when autograd is off (outside ``torch.compile``).
+
+    ``fresh`` must be an intermediate result nobody else holds (a projection's output).
+    """
+    if not torch.is_grad_enabled() and not torch.compiler.is_compiling():
+        in_place = _IN_PLACE.get(activation)
+        if in_place is not None:
+            return in_place(fresh)
+    return activation(fresh)

@@ -36,6 +36,10 @@ def scaled_dot_product_attention(query: torch.Tensor, key: torch.Tensor, value: 
                                           dropout_p=dropout_p if training else 0.0, scale=scale)
 
 
+def _tracing() -> bool:
+    return torch.compiler.is_compiling() or torch.jit.is_tracing()
+
+
 def make_attention_mask(attention_mask: torch.Tensor | None, *, batch_size: int, query_length: int,
                         key_length: int, dtype: torch.dtype, causal: bool,
                         past_length: int = 0) -> torch.Tensor | None:
@@ -43,10 +47,15 @@ def make_attention_mask(attention_mask: torch.Tensor | None, *, batch_size: int,
     so fully padded rows stay finite); ``None`` when nothing can be masked.
 
     ``attention_mask`` is the user's [b, key_length] 0/1 mask (or None). With ``causal``, query i
-    (absolute position ``past_length + i``) sees keys j <= past_length + i. Whether to return None
-    is decided from shapes only, so the function traces without data-dependent branches.
+    (absolute position ``past_length + i``) sees keys j <= past_length + i. Under ``torch.compile``
+    / ``torch.export`` / ``torch.jit.trace``, whether to return None is decided from shapes only,
+    so the function traces without data-dependent branches; run eagerly, an all-ones mask without
+    causality is also None (attention without a mask is faster).
     """
     causal_masks_something = causal and key_length > past_length + 1
+    if attention_mask is not None and not causal_masks_something and not _tracing():
+        if attention_mask.dim() == 2 and attention_mask.shape[-1] == key_length and bool(attention_mask.all()):
+            attention_mask = None
     if attention_mask is None and not causal_masks_something:
         return None
     device = attention_mask.device if attention_mask is not None else None

@@ -10,7 +10,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from .activations import get_activation
+from .activations import activate, get_activation
 from .decode_matmul import decode_linear
 
 
@@ -114,7 +114,7 @@ class MLP(nn.Module):
         setattr(self, down_name, Linear(intermediate_size, hidden_size, bias=bias))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return getattr(self, self.down_name)(self.act(getattr(self, self.up_name)(x)))
+        return getattr(self, self.down_name)(activate(self.act, getattr(self, self.up_name)(x)))
 
 
 class GatedMLP(nn.Module):
@@ -128,4 +128,7 @@ class GatedMLP(nn.Module):
         self.down_proj = Linear(intermediate_size, hidden_size, bias=bias)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.down_proj(self.act(self.gate_proj(x)) * self.up_proj(x))
+        gated = activate(self.act, self.gate_proj(x))
+        up = self.up_proj(x)
+        gated = gated.mul_(up) if not torch.is_grad_enabled() else gated * up
+        return self.down_proj(gated)
