@@ -121,7 +121,7 @@ COMPILED = {
 }
 
 
-def run(repeats: int = 3, their_repeats: int = 1, frameworks: tuple[str, ...] = ("pt", "tf", "flax")) -> list[Row]:
+def run(repeats: int = 5, their_repeats: int = 5, frameworks: tuple[str, ...] = ("pt", "tf", "flax")) -> list[Row]:
     rows: list[Row] = []
 
     def add(row: Row) -> None:  # progress on stderr: a long run keeps what it measured
@@ -149,7 +149,7 @@ def run(repeats: int = 3, their_repeats: int = 1, frameworks: tuple[str, ...] = 
             if ORACLE_PYTHON.exists():
                 theirs = median_of(run_python(theirs_code.format(**fields), python=str(ORACLE_PYTHON),
                                               timeout=1800)["theirs"])
-                note = f"theirs: Transformers 4.57.6 ({their_repeats} run)"
+                note = f"theirs: Transformers 4.57.6 (median of {their_repeats} runs)"
             speed = median_of(ours["ours"])
             add(Row("generation", f"{label} {case}", speed, theirs, "tokens/s", "≥ 0.75× our PyTorch",
                             f"{speed / ours_pt:.2f}× our PyTorch ({ours_pt:.1f}/s); compile {ours['compile_s']:.0f} s "

@@ -140,7 +140,7 @@ def gguf_path() -> Path:
     return path
 
 
-def run(repeats: int = 3, their_repeats: int = 1, frameworks: tuple[str, ...] = ("pt", "tf", "flax"),
+def run(repeats: int = 5, their_repeats: int = 5, frameworks: tuple[str, ...] = ("pt", "tf", "flax"),
         new_tokens: int = NEW_TOKENS) -> list[Row]:
     rows: list[Row] = []
 
@@ -176,7 +176,7 @@ def run(repeats: int = 3, their_repeats: int = 1, frameworks: tuple[str, ...] = 
                 measured = run_python(THEIRS_FLAX.format(checkpoint=checkpoint, ids=pt["ids"], **fields),
                                       python=str(ORACLE_PYTHON), timeout=1800)
                 theirs = median_of(measured["theirs"])
-                note = (f"theirs: Transformers 4.57.6 on our dequantised weights ({their_repeats} run, "
+                note = (f"theirs: Transformers 4.57.6 on our dequantised weights (median of {their_repeats} runs, "
                         f"compile {measured['compile_s']:.0f} s)")
             speed = median_of(ours["ours"])
             add(Row("generation", f"{label} {case}", speed, theirs, "tokens/s", "≥ 0.75× our PyTorch",
