@@ -265,7 +265,7 @@ class PreTrainedModel(FlaxGenerationMixin, nnx.Module):
         return plan.report
 
     def _materialise_abstract(self, config: PretrainedConfig, seed: int, dtype) -> None:
-        """Give every still-abstract variable (missing tensors, rng state) its initial value."""
+        """Give every still-abstract variable (weights the checkpoint lacks) its initial value."""
         flat = list(nnx.to_flat_state(nnx.state(self)))
         pending = [path for path, variable in flat if _is_abstract(variable)]
         if not pending:
