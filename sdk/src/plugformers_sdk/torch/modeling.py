@@ -40,6 +40,7 @@ from .. import pretrained_io
 from ..weights import LoadReport, plan_load, resolve_dtype
 from .buffers import rebuild_computed_buffers
 from .generation import TorchGenerationMixin
+from .host_memory import keep_freed_buffers
 from .layers import Conv1D, RMSNorm
 
 logger = logging.getLogger("plugformers_sdk.torch")
@@ -99,6 +100,7 @@ class PreTrainedModel(TorchGenerationMixin, nn.Module):
         self.config = config
         self.load_report: LoadReport | None = None
         self._weights_initialised = False
+        keep_freed_buffers()  # once per process: activations' CPU buffers are reused, not faulted in again
 
     # -- initialisation ---------------------------------------------------------------------
     def post_init(self) -> None:
