@@ -15,6 +15,7 @@ from plugformers.configuration import PretrainedConfig
 from plugformers.errors import CheckpointError, ConfigError
 from plugformers.outputs import CausalLMOutputWithPast
 from plugformers_sdk.flax import Linear, walk_canonical
+from plugformers_sdk.flax.initialization import seed_key
 
 IDS = np.random.default_rng(0).integers(0, 64, (2, 7))
 MASK = np.array([[1, 1, 1, 1, 1, 0, 0], [1, 1, 1, 1, 1, 1, 1]])
@@ -266,3 +267,35 @@ def test_from_config_is_in_eval_mode_and_uses_the_config_initializer_range(tiny)
     np.testing.assert_array_equal(model.model.norm.weight.get_value(), 1.0)
     np.testing.assert_array_equal(Linear(3, 4, rngs=nnx.Rngs(0)).bias.get_value(), 0.0)
     assert 0.01 < float(jnp.std(Linear(64, 64, rngs=nnx.Rngs(0)).kernel.get_value())) < 0.03  # outside a model
+
+
+@pytest.mark.parametrize("seed", [0, 1, 12345, 2**31 - 1, -3])
+def test_seed_key_is_jax_random_key(seed):
+    made = seed_key(seed)
+    assert jax.random.key_impl(made) == jax.random.key_impl(jax.random.key(seed))
+    np.testing.assert_array_equal(jax.random.key_data(made), jax.random.key_data(jax.random.key(seed)))
+
+
+def test_from_pretrained_rng_stream_is_seeded_like_jax_random_key(tiny, untied, tmp_path):
+    untied.save_pretrained(tmp_path)
+    loaded = tiny.TinyLlamaForCausalLM.from_pretrained(tmp_path, seed=7)
+    keys = [np.asarray(jax.random.key_data(v.get_value())) for _, v in nnx.to_flat_state(nnx.state(loaded, nnx.RngKey))]
+    assert len(keys) == 1  # dropout layers share the model's stream after loading
+    np.testing.assert_array_equal(keys[0], jax.random.key_data(jax.random.key(7)))
+
+
+def test_owned_assign_adopts_aligned_memory_and_unowned_copies():
+    from plugformers.checkpoint.aligned import aligned_copy
+
+    layer = Linear(4, 6, rngs=nnx.Rngs(0))
+    (name, tensor), *_ = [(n, t) for n, t in walk_canonical(layer) if n == "bias"]
+    source = aligned_copy(np.arange(6, dtype=np.float32))
+    tensor.assign(source, jnp.float32, owned=True)
+    assert tensor.variable.get_value().unsafe_buffer_pointer() == source.ctypes.data  # no copy
+    copied = aligned_copy(np.arange(6, dtype=np.float32))
+    tensor.assign(copied, jnp.float32)
+    assert tensor.variable.get_value().unsafe_buffer_pointer() != copied.ctypes.data
+    copied[:] = -1  # the variable holds its own copy
+    np.testing.assert_array_equal(tensor.variable.get_value(), np.arange(6, dtype=np.float32))
+    tensor.assign(np.arange(6, dtype=np.float64), jnp.float32, owned=True)  # cast first, then adopted
+    assert tensor.variable.get_value().dtype == jnp.float32

@@ -56,10 +56,19 @@ class CanonicalTensor:
         """The tensor in canonical layout as a NumPy array (bfloat16 as ``ml_dtypes.bfloat16``)."""
         return self.transform.to_canonical(np.asarray(jax.device_get(self.variable.get_value())))
 
-    def assign(self, canonical: np.ndarray, dtype) -> None:
-        """Set the variable from a canonical-layout array, cast to ``dtype``."""
+    def assign(self, canonical: np.ndarray, dtype, *, owned: bool = False) -> None:
+        """Set the variable from a canonical-layout array, cast to ``dtype``.
+
+        ``owned``: nothing will change the array's memory after this call (a checkpoint's
+        copy-on-write map, or a fresh array): the device array may then adopt that memory instead
+        of copying it (JAX does on CPU when the data is 64-byte aligned). Otherwise the value is
+        always a copy."""
         stored = self.transform.from_canonical(np.asarray(canonical))
-        self.variable.set_value(jax.numpy.asarray(stored, dtype=dtype))
+        if not owned:
+            self.variable.set_value(jax.numpy.array(stored, dtype=dtype, copy=True))  # asarray may alias
+            return
+        target = np.dtype(dtype)
+        self.variable.set_value(jax.device_put(stored if stored.dtype == target else stored.astype(target)))
 
 
 def _children(module: nnx.Module) -> Iterator[tuple[str, object]]:

@@ -19,6 +19,7 @@ from contextlib import contextmanager
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 
 DEFAULT_INITIALIZER_RANGE = 0.02
 
@@ -74,3 +75,12 @@ def zeros_weight(shape: tuple[int, ...]):
 
 def ones_weight(shape: tuple[int, ...]):
     return initial_weight(shape, lambda: jnp.ones(shape, jnp.float32))
+
+
+def seed_key(seed: int) -> jax.Array:
+    """``jax.random.key(seed)``, made without compiling anything when JAX's default PRNG is
+    threefry2x32 and ``0 <= seed < 2**31`` (its key data is then ``[0, seed]``): ``from_pretrained``
+    builds its ``nnx.Rngs`` from it, and ``jax.random.key`` would cost a first XLA compilation."""
+    if jax.config.jax_default_prng_impl == "threefry2x32" and 0 <= seed < 2**31:
+        return jax.random.wrap_key_data(np.array([0, seed], dtype=np.uint32))
+    return jax.random.key(seed)

@@ -38,7 +38,7 @@ from plugformers_sdk.weights import LoadReport, plan_load, resolve_dtype
 
 from .canonical import CanonicalTensor, find_layer, walk_canonical
 from .generation import FlaxGenerationMixin
-from .initialization import abstract_scope, initializer_scope
+from .initialization import abstract_scope, initializer_scope, seed_key
 from .pytrees import register_model_outputs
 
 logger = logging.getLogger(__name__)
@@ -233,7 +233,7 @@ class PreTrainedModel(FlaxGenerationMixin, nnx.Module):
         )
         target = jax_dtype(dtype, config)
         with abstract_scope():
-            model = cls(config, rngs=nnx.Rngs(seed))
+            model = cls(config, rngs=nnx.Rngs(seed_key(seed)))
         with pretrained_io.open_weights(directory) as reader:
             report = model._load_from_reader(reader, target)
         model._materialise_abstract(config, seed, target)
@@ -261,7 +261,7 @@ class PreTrainedModel(FlaxGenerationMixin, nnx.Module):
         )
         plan.report.raise_if_errors(getattr(reader, "path", reader))
         for model_name, checkpoint_name in plan.assignments.items():
-            ours[model_name].assign(reader.get_numpy(checkpoint_name), dtype)
+            ours[model_name].assign(reader.get_numpy(checkpoint_name), dtype, owned=True)
         return plan.report
 
     def _materialise_abstract(self, config: PretrainedConfig, seed: int, dtype) -> None:
