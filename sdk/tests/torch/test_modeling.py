@@ -348,3 +348,20 @@ def test_training_after_from_pretrained_writes_into_copy_on_write_memory(tiny, c
 def test_rotary_only_model_has_no_canonical_tensors():
     assert dict(RotaryEmbedding(8).state_dict()) == {}
     assert PreTrainedModel.framework == "pt"
+
+
+def test_from_pretrained_builds_with_the_cyclic_collector_paused(tiny, config, tmp_path, monkeypatch):
+    import gc
+
+    from plugformers_sdk import pretrained_io
+
+    tiny.TinyLlamaForCausalLM.from_config(config).save_pretrained(tmp_path)
+    seen, original = [], pretrained_io.open_weights
+    monkeypatch.setattr(pretrained_io, "open_weights", lambda directory: seen.append(gc.isenabled()) or original(directory))
+    was = gc.isenabled()
+    gc.enable()
+    try:
+        tiny.TinyLlamaForCausalLM.from_pretrained(tmp_path)
+        assert seen == [False] and gc.isenabled()
+    finally:
+        (gc.enable if was else gc.disable)()

@@ -36,6 +36,7 @@ from plugformers.configuration import PretrainedConfig
 from plugformers.errors import CheckpointError, ConfigError
 from plugformers_sdk.weights import LoadReport, plan_load, resolve_dtype
 
+from .. import pretrained_io
 from .canonical import CanonicalTensor, find_layer, walk_canonical
 from .generation import FlaxGenerationMixin
 from .initialization import abstract_scope, initializer_scope, seed_key
@@ -202,6 +203,7 @@ class PreTrainedModel(FlaxGenerationMixin, nnx.Module):
         return model
 
     @classmethod
+    @pretrained_io.gc_paused
     def from_pretrained(
         cls,
         reference: str | os.PathLike[str],
@@ -221,8 +223,6 @@ class PreTrainedModel(FlaxGenerationMixin, nnx.Module):
         ``model.load_report`` lists missing, unexpected and mis-shaped tensors; missing ones are
         newly initialised (and logged), mis-shaped ones raise ``CheckpointError``.
         """
-        from plugformers_sdk import pretrained_io
-
         hub_kwargs = {"revision": revision, "token": token, "local_files_only": local_files_only,
                       "cache_dir": cache_dir, "subfolder": subfolder}
         config_class = cls.config_class or (type(config) if config is not None else None)
@@ -248,8 +248,6 @@ class PreTrainedModel(FlaxGenerationMixin, nnx.Module):
         return model
 
     def _load_from_reader(self, reader: Any, dtype) -> LoadReport:
-        from plugformers_sdk import pretrained_io
-
         ours = self.canonical_tensor_map()
         plan = plan_load(
             {name: tensor.shape for name, tensor in ours.items()},
@@ -291,8 +289,6 @@ class PreTrainedModel(FlaxGenerationMixin, nnx.Module):
     def save_pretrained(self, directory: str | os.PathLike[str], *, max_shard_size: int | str = "5GB") -> list[Path]:
         """Write config.json and canonical safetensors (tied tensors once, under the source name),
         atomically; returns the files written."""
-        from plugformers_sdk import pretrained_io
-
         abstract = [name for name, tensor in self.canonical_tensor_map().items() if _is_abstract(tensor.variable)]
         if abstract:
             raise CheckpointError(f"{directory}: cannot save abstract (unloaded) tensors: {', '.join(abstract)}")

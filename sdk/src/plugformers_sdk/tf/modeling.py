@@ -228,6 +228,7 @@ class PreTrainedModel(InternalLossTraining, TFGenerationMixin, keras.Model):
 
     # -- checkpoints ------------------------------------------------------------------------------
     @classmethod
+    @pretrained_io.gc_paused
     def from_pretrained(cls, reference: str | os.PathLike, *, config: PretrainedConfig | None = None,
                         dtype: Any = None, revision: str | None = None, token: str | bool | None = None,
                         local_files_only: bool = False, cache_dir: str | os.PathLike | None = None,

@@ -266,6 +266,7 @@ class PreTrainedModel(TorchGenerationMixin, nn.Module):
         return model.eval()
 
     @classmethod
+    @pretrained_io.gc_paused
     def from_pretrained(
         cls,
         reference: str | os.PathLike[str],
