@@ -1,4 +1,5 @@
-"""``read_numpy``: a fresh, writable, 64-byte-aligned copy read with plain file reads.
+"""``read_numpy``: a writable, 64-byte-aligned array that no other call returns -- the file's
+copy-on-write map for a safetensors tensor on a 64-byte boundary (first read), else a fresh copy.
 
 Frameworks adopt these arrays as their own memory (TensorFlow through DLPack aborts the process
 on data that is not 64-byte aligned), so every format must honour the contract.
@@ -15,8 +16,10 @@ from plugformers.checkpoint import CheckpointReader, save_checkpoint
 from plugformers.checkpoint.aligned import ALIGNMENT, aligned_copy, aligned_empty, is_aligned
 from plugformers.errors import CheckpointError
 
-# Odd sizes so most tensors start at offsets that are not multiples of 64 in the file.
+# "big" (64 bytes, written first: the largest item size) starts the 64-byte-aligned data
+# section; the odd sizes after it put most other tensors at offsets that are not multiples of 64.
 TENSORS = {
+    "big": np.arange(8, dtype=np.float64) / 3,
     "a": np.arange(7, dtype=np.float32),
     "b": np.arange(3 * 5, dtype=np.float32).reshape(3, 5) / 7,
     "c": np.arange(11, dtype=np.int64),
@@ -38,15 +41,32 @@ def _check(array, expected):
     np.testing.assert_array_equal(array, expected)
 
 
-def test_safetensors_read_numpy_is_an_aligned_writable_copy(checkpoint):
+def test_safetensors_read_numpy_lends_the_map_once_where_aligned_and_copies_elsewhere(checkpoint):
+    path = checkpoint / "model.safetensors"
+    original = path.read_bytes()
     with CheckpointReader.open(checkpoint) as reader:
-        offsets = {name: reader.get_numpy(name).ctypes.data % ALIGNMENT for name in ("a", "b", "c", "d")}
-        assert any(offsets.values()), "the fixture should have misaligned tensors in the file"
+        mapped = {name: reader.get_numpy(name) for name in TENSORS}
+        aligned = {name for name, view in mapped.items() if view.size and view.ctypes.data % ALIGNMENT == 0}
+        assert "big" in aligned and aligned != set(mapped) - {"empty"}, aligned  # both cases are exercised
         for name, expected in TENSORS.items():
             array = reader.read_numpy(name)
             _check(array, expected)
-            array[...] = 0  # a copy: the file and later reads are unchanged
-            _check(reader.read_numpy(name), expected)
+            assert np.shares_memory(array, mapped[name]) == (name in aligned)
+            array[...] = 0  # private: neither the file nor a later read sees it
+            again = reader.read_numpy(name)
+            _check(again, expected)
+            assert not np.shares_memory(again, array)
+    assert path.read_bytes() == original
+
+
+def test_saved_data_section_starts_on_a_64_byte_boundary(tmp_path):
+    import struct
+
+    for count in range(1, 40, 7):  # header lengths vary with the names
+        save_checkpoint({"t" * count: np.zeros(3, np.float32)}, tmp_path / str(count))
+        with open(tmp_path / str(count) / "model.safetensors", "rb") as handle:
+            (length,) = struct.unpack("<Q", handle.read(8))
+        assert (8 + length) % ALIGNMENT == 0
 
 
 def test_legacy_bin_read_numpy(tmp_path):
@@ -62,7 +82,7 @@ def test_file_truncated_after_opening_is_a_checkpoint_error(checkpoint):
     path = checkpoint / "model.safetensors"
     with CheckpointReader.open(checkpoint) as reader:
         os.truncate(path, path.stat().st_size - 8)
-        with pytest.raises(CheckpointError, match="model.safetensors.*ends inside tensor"):
+        with pytest.raises(CheckpointError, match="model.safetensors.*(ends inside tensor|changed size)"):
             for name in TENSORS:
                 reader.read_numpy(name)
 

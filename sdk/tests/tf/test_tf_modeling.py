@@ -352,14 +352,17 @@ def test_loaded_variables_own_their_memory_and_keras_keeps_no_pending_ones(tmp_p
     assert not _pending_keras_variables()
     with keras.StatelessScope():  # Keras would initialise pending variables here: none may be left
         pass
-    # Loaded values are copies: truncating the checkpoint file in place does not reach the model.
-    (tmp_path / "model.safetensors").write_bytes(b"\0" * 16)
-    for name, value in back.canonical_state_dict().items():
-        np.testing.assert_array_equal(value, expected[name])
     embed = back.model.embed_tokens.weight
     embed.assign(embed.numpy() + 1)  # the adopted buffers are writable variables like any other
     np.testing.assert_array_equal(back.canonical_state_dict()["model.embed_tokens.weight"],
                                   expected["model.embed_tokens.weight"] + 1)
+    fresh = TFTinyLlamaForCausalLM.from_pretrained(tmp_path)  # the write stayed in the process
+    np.testing.assert_array_equal(fresh.canonical_state_dict()["model.embed_tokens.weight"],
+                                  expected["model.embed_tokens.weight"])
+    # Saving another model over the loaded checkpoint replaces the file: the model is untouched.
+    tiny(seed=4).save_pretrained(tmp_path)
+    for name, value in fresh.canonical_state_dict().items():
+        np.testing.assert_array_equal(value, expected[name])
 
 
 def test_a_failed_load_leaves_no_pending_keras_variables(tmp_path):

@@ -107,7 +107,8 @@ class CheckpointReader:
         return self._owner(name).get_numpy(name)
 
     def read_numpy(self, name: str) -> Any:
-        """A fresh, writable, 64-byte-aligned copy of the tensor (see ``SafetensorsFile.read_numpy``)."""
+        """The tensor as a writable, 64-byte-aligned array no other call returns: the file's
+        copy-on-write map where it allows, else a fresh copy (see ``SafetensorsFile.read_numpy``)."""
         return self._owner(name).read_numpy(name)
 
     def get_torch(self, name: str) -> Any:

@@ -26,6 +26,7 @@ class SafetensorsFile:
         self.path = Path(path)
         self.header: SafetensorsHeader = read_safetensors_header(self.path)
         self._map: mmap.mmap | None = None
+        self._lent: set[str] = set()  # tensors whose mapped memory read_numpy has handed out
 
     # -- metadata ---------------------------------------------------------------------------
     def keys(self) -> list[str]:
@@ -83,14 +84,23 @@ class SafetensorsFile:
         return array
 
     def read_numpy(self, name: str) -> Any:
-        """The tensor as a fresh, writable, 64-byte-aligned NumPy array, read with plain file reads.
-
-        Unlike :meth:`get_numpy`, nothing stays mapped: the process holds exactly this array, which
+        """The tensor as a writable, 64-byte-aligned NumPy array that no other call returns, which
         a framework may adopt as its own buffer (TensorFlow does, through DLPack).
+
+        The first read of a tensor that starts on a 64-byte boundary of the file is the memory of
+        the file's copy-on-write map (no copy; writes stay private to the process, the file never
+        changes). Any other read is a fresh aligned array read with plain file reads.
         """
-        from .aligned import aligned_empty
+        import numpy as np
+
+        from .aligned import ALIGNMENT, aligned_empty
 
         entry = self.entry(name)
+        offset = self.header.data_start + entry.begin
+        if entry.numel and offset % ALIGNMENT == 0 and name not in self._lent:  # the map is page-aligned
+            array = np.frombuffer(self._mapped(), dtype=numpy_dtype(entry.dtype), count=entry.numel, offset=offset)
+            self._lent.add(name)
+            return array.reshape(entry.shape)
         array = aligned_empty(entry.shape, numpy_dtype(entry.dtype))
         view = memoryview(array.reshape(-1).view("uint8"))
         try:

@@ -1,8 +1,10 @@
 """Write one safetensors file from :class:`TensorSource` objects.
 
-Tensors are laid out by decreasing item size, then by name, after a header padded with spaces
-to a multiple of 8 bytes -- the layout the safetensors library writes, which keeps every tensor
-aligned to its item size so it can be memory-mapped without a copy.
+Tensors are laid out by decreasing item size, then by name -- the layout the safetensors library
+writes, which keeps every tensor aligned to its item size so it can be memory-mapped without a
+copy. The header is padded with spaces so the data starts on a 64-byte boundary of the file (the
+library pads to 8): a tensor whose offset is then a multiple of 64 can be adopted from the map by
+frameworks that need that alignment (TensorFlow through DLPack) instead of copied.
 """
 
 from __future__ import annotations
@@ -14,6 +16,8 @@ from typing import BinaryIO
 
 from .dtypes import lookup
 from .tensor_bytes import TensorSource
+
+DATA_ALIGNMENT = 64  # the data section starts on this boundary of the file
 
 
 def ordered(sources: Sequence[TensorSource]) -> list[TensorSource]:
@@ -33,7 +37,7 @@ def header_bytes(sources: Sequence[TensorSource], metadata: dict[str, str] | Non
         }
         offset += source.nbytes
     encoded = json.dumps(header, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
-    encoded += b" " * (-len(encoded) % 8)
+    encoded += b" " * (-(8 + len(encoded)) % DATA_ALIGNMENT)  # 8: the length field before the header
     return encoded
 
 
