@@ -51,7 +51,9 @@ def test_building_a_model_keeps_freed_buffers_for_reuse():
     one_round = 5 * 24 * 1024 * 1024 // 4096  # pages
     first, *later = report["faults"]
     assert first > one_round // 2  # the first round faults its pages in
-    assert all(faults < one_round // 20 for faults in later[1:]), report["faults"]  # then they are reused
+    # then they are reused: the four later rounds together fault in less than one round's pages
+    # (measured: 0-6144 pages in all; without the thresholds 60,000-105,000)
+    assert sum(later) < one_round, report["faults"]
 
 
 @pytest.mark.parametrize("switch", ["0", "off"])
