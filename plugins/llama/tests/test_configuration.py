@@ -55,3 +55,16 @@ def test_transformers_reads_our_config_and_we_read_theirs(tmp_path):
     theirs.save_pretrained(tmp_path / "back")
     back = LlamaConfig.from_pretrained(tmp_path / "back")
     assert back.rope_scaling["factor"] == 4.0 and back.rope_theta == 1e6 and back.num_key_value_heads == 2
+
+
+
+@pytest.mark.parametrize("module, prefix", [("torch", ""), ("tf", "TF"), ("flax", "Flax")])
+def test_only_the_causal_lm_head_can_generate(module, prefix):
+    framework = {"torch": "torch", "tf": "tensorflow", "flax": "flax"}[module]
+    pytest.importorskip(framework, reason=f"{framework} not installed")
+    import importlib
+
+    models = importlib.import_module(f"plugformers_llama.modeling_{module}")
+    assert getattr(models, f"{prefix}LlamaForCausalLM").can_generate()
+    for name in ("LlamaModel", "LlamaForSequenceClassification", "LlamaForTokenClassification"):
+        assert not getattr(models, prefix + name).can_generate(), prefix + name

@@ -37,6 +37,7 @@ from plugformers_sdk.flax import (
     scaled_dot_product_attention,
     sequence_classification_loss,
 )
+from plugformers_sdk.generation import CausalLMGeneration, cached_length
 
 from .configuration import GPT2Config
 from .outputs import GPT2DoubleHeadsModelOutput
@@ -124,9 +125,6 @@ def position_ids_from_mask(attention_mask: jax.Array, query_length: int) -> jax.
     return positions[:, positions.shape[1] - query_length:]
 
 
-def _past_length(past_key_values) -> int:
-    return 0 if not past_key_values else past_key_values[0][0].shape[2]
-
 
 class FlaxGPT2PreTrainedModel(PreTrainedModel):
     """Shared by every GPT-2 model: config class, base-model prefix, ignored legacy tensors."""
@@ -176,7 +174,7 @@ class FlaxGPT2Model(FlaxGPT2PreTrainedModel):
             input_shape = inputs_embeds.shape[:-1]
             inputs_embeds = inputs_embeds.reshape(-1, input_shape[-1], inputs_embeds.shape[-1])
         batch_size, length = inputs_embeds.shape[:2]
-        past_length = _past_length(past_key_values)
+        past_length = cached_length(past_key_values)
         if past_key_values is not None and len(past_key_values) != len(self.h):
             raise ValueError(f"FlaxGPT2Model: past_key_values has {len(past_key_values)} layers, "
                              f"the model {len(self.h)}")
@@ -223,7 +221,7 @@ def causal_lm_loss(logits: jax.Array, labels) -> jax.Array:
     return cross_entropy(logits[..., :-1, :], labels[..., 1:])
 
 
-class FlaxGPT2LMHeadModel(FlaxGPT2PreTrainedModel):
+class FlaxGPT2LMHeadModel(CausalLMGeneration, FlaxGPT2PreTrainedModel):
     """GPT-2 with a language-modelling head ``lm_head`` tied to ``transformer.wte``."""
 
     tied_weights = {"lm_head.weight": "transformer.wte.weight"}
@@ -234,14 +232,6 @@ class FlaxGPT2LMHeadModel(FlaxGPT2PreTrainedModel):
         self.lm_head = Linear(config.n_embd, config.vocab_size, bias=False, rngs=rngs,
                               initializer_range=config.initializer_range)
         self.post_init()
-
-    def prepare_inputs_for_generation(self, input_ids, past_key_values=None, attention_mask=None, **kwargs) -> dict:
-        """The call arguments of one decoding step: only the tokens not yet in the cache."""
-        past_length = _past_length(past_key_values)
-        inputs = {"input_ids": input_ids[:, past_length:], "past_key_values": past_key_values,
-                  "attention_mask": attention_mask, "use_cache": True}
-        inputs.update(kwargs)
-        return inputs
 
     def __call__(self, input_ids=None, past_key_values=None, attention_mask=None, token_type_ids=None,
                  position_ids=None, inputs_embeds=None, labels=None, use_cache=None, output_hidden_states=None,

@@ -19,6 +19,7 @@ from plugformers.outputs import (
     SequenceClassifierOutputWithPast,
     TokenClassifierOutput,
 )
+from plugformers_sdk.generation import CausalLMGeneration, cached_length
 from plugformers_sdk.tf import (
     CanonicalLayer,
     Conv1D,
@@ -123,9 +124,6 @@ def position_ids_from_mask(attention_mask, query_length):
     return positions[:, tf.shape(positions)[1] - query_length:]
 
 
-def _past_length(past_key_values):
-    return 0 if not past_key_values else tf.shape(past_key_values[0][0])[2]
-
 
 class TFGPT2PreTrainedModel(PreTrainedModel):
     """Shared by every GPT-2 model: config class, base-model prefix, ignored legacy tensors."""
@@ -174,7 +172,7 @@ class TFGPT2Model(TFGPT2PreTrainedModel):
             inputs_embeds = tf.reshape(inputs_embeds, tf.stack([-1, length, tf.shape(inputs_embeds)[-1]]))
         output_shape = tf.concat([input_shape, [config.n_embd]], axis=0)
         batch_size = tf.shape(inputs_embeds)[0]
-        past_length = _past_length(past_key_values)
+        past_length = cached_length(past_key_values)
         if past_key_values is not None and len(past_key_values) != len(self.h):
             raise ValueError(f"TFGPT2Model: past_key_values has {len(past_key_values)} layers, the model {len(self.h)}")
         if attention_mask is not None:
@@ -235,7 +233,7 @@ class TFGPT2LMHeadMixin:
         return self.transformer.wte if self.lm_head is None else self.lm_head
 
 
-class TFGPT2LMHeadModel(TFGPT2LMHeadMixin, TFGPT2PreTrainedModel):
+class TFGPT2LMHeadModel(CausalLMGeneration, TFGPT2LMHeadMixin, TFGPT2PreTrainedModel):
     """GPT-2 with a language-modelling head tied to ``transformer.wte`` (canonical ``lm_head.weight``)."""
 
     tied_weights = {"lm_head.weight": "transformer.wte.weight"}
@@ -244,14 +242,6 @@ class TFGPT2LMHeadModel(TFGPT2LMHeadMixin, TFGPT2PreTrainedModel):
         super().__init__(config, **kwargs)
         self.transformer = TFGPT2Model(config)
         self._build_lm_head(config)
-
-    def prepare_inputs_for_generation(self, input_ids, past_key_values=None, attention_mask=None, **kwargs) -> dict:
-        """The call arguments of one decoding step: only the tokens not yet in the cache."""
-        past_length = _past_length(past_key_values)
-        inputs = {"input_ids": input_ids[:, past_length:], "past_key_values": past_key_values,
-                  "attention_mask": attention_mask, "use_cache": True}
-        inputs.update(kwargs)
-        return inputs
 
     def call(self, input_ids=None, past_key_values=None, attention_mask=None, token_type_ids=None,
              position_ids=None, inputs_embeds=None, labels=None, use_cache=None, output_hidden_states=None,

@@ -26,6 +26,7 @@ from plugformers.outputs import (
     SequenceClassifierOutputWithPast,
     TokenClassifierOutput,
 )
+from plugformers_sdk.generation import CausalLMGeneration, cached_length
 from plugformers_sdk.torch import (
     Conv1D,
     Dropout,
@@ -131,9 +132,6 @@ def position_ids_from_mask(attention_mask: torch.Tensor, query_length: int) -> t
     return positions[:, positions.shape[1] - query_length:]
 
 
-def _past_length(past_key_values: PastKeyValues | None) -> int:
-    return 0 if not past_key_values else past_key_values[0][0].shape[2]
-
 
 class GPT2PreTrainedModel(PreTrainedModel):
     """Shared by every GPT-2 model: config class, base-model prefix, ignored legacy tensors, init."""
@@ -187,7 +185,7 @@ class GPT2Model(GPT2PreTrainedModel):
             input_shape = tuple(inputs_embeds.shape[:-1])
             inputs_embeds = inputs_embeds.reshape(-1, input_shape[-1], inputs_embeds.shape[-1])
         batch_size, length = inputs_embeds.shape[:2]
-        past_length = _past_length(past_key_values)
+        past_length = cached_length(past_key_values)
         if past_key_values is not None and len(past_key_values) != len(self.h):
             raise ValueError(f"GPT2Model: past_key_values has {len(past_key_values)} layers, the model {len(self.h)}")
         if attention_mask is not None:
@@ -232,7 +230,7 @@ def causal_lm_loss(logits: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
     return cross_entropy(logits[..., :-1, :], labels[..., 1:].to(logits.device))
 
 
-class GPT2LMHeadModel(GPT2PreTrainedModel):
+class GPT2LMHeadModel(CausalLMGeneration, GPT2PreTrainedModel):
     """GPT-2 with a language-modelling head ``lm_head`` tied to ``transformer.wte``."""
 
     tied_weights = {"lm_head.weight": "transformer.wte.weight"}
@@ -242,16 +240,6 @@ class GPT2LMHeadModel(GPT2PreTrainedModel):
         self.transformer = GPT2Model(config)
         self.lm_head = Linear(config.n_embd, config.vocab_size, bias=False)
         self.post_init()
-
-    def prepare_inputs_for_generation(self, input_ids: torch.Tensor, past_key_values: PastKeyValues | None = None,
-                                      attention_mask: torch.Tensor | None = None, **kwargs) -> dict:
-        """The forward arguments of one decoding step: only the tokens not yet in the cache (the
-        positions follow from ``attention_mask``, which covers past + current tokens)."""
-        past_length = _past_length(past_key_values)
-        inputs = {"input_ids": input_ids[:, past_length:], "past_key_values": past_key_values,
-                  "attention_mask": attention_mask, "use_cache": True}
-        inputs.update(kwargs)
-        return inputs
 
     def forward(self, input_ids=None, past_key_values=None, attention_mask=None, token_type_ids=None,
                 position_ids=None, inputs_embeds=None, labels=None, use_cache=None, output_hidden_states=None,

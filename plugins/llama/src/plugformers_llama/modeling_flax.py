@@ -36,6 +36,7 @@ from plugformers_sdk.flax import (
     make_attention_mask,
     sequence_classification_loss,
 )
+from plugformers_sdk.generation import CausalLMGeneration, cached_length
 
 from .configuration import LlamaConfig
 
@@ -49,9 +50,6 @@ def positions_from_mask(attention_mask, length: int, past_length: int):
     positions = jnp.where(mask == 0, 1, jnp.cumsum(mask, axis=-1) - 1)
     return positions[:, positions.shape[1] - length:]
 
-
-def _past_length(past_key_values) -> int:
-    return 0 if not past_key_values else past_key_values[0][0].shape[2]
 
 
 class FlaxLlamaDecoderLayer(nnx.Module):
@@ -88,13 +86,6 @@ class FlaxLlamaPreTrainedModel(PreTrainedModel):
     def get_input_embeddings(self) -> Embedding:
         return getattr(self, type(self).base_model_prefix, self).embed_tokens
 
-    def prepare_inputs_for_generation(self, input_ids, past_key_values=None, attention_mask=None, **kwargs) -> dict:
-        """The call arguments of one decoding step: only the tokens not yet in the cache."""
-        inputs = {"input_ids": input_ids[:, _past_length(past_key_values):], "past_key_values": past_key_values,
-                  "attention_mask": attention_mask, "use_cache": True}
-        inputs.update(kwargs)
-        return inputs
-
 
 class FlaxLlamaModel(FlaxLlamaPreTrainedModel):
     """Token embeddings, the decoder layers and a final RMSNorm; returns the last hidden states."""
@@ -127,7 +118,7 @@ class FlaxLlamaModel(FlaxLlamaPreTrainedModel):
         if past_key_values is not None and len(past_key_values) != len(self.layers):
             raise ValueError(f"past_key_values has {len(past_key_values)} layers, the model {len(self.layers)}")
         batch_size, length = inputs_embeds.shape[:2]
-        past_length = _past_length(past_key_values)
+        past_length = cached_length(past_key_values)
         if attention_mask is not None:
             attention_mask = jnp.asarray(attention_mask)
         position_ids = (positions_from_mask(attention_mask, length, past_length) if position_ids is None
@@ -154,7 +145,7 @@ class FlaxLlamaModel(FlaxLlamaPreTrainedModel):
         return output if return_dict else output.to_tuple()
 
 
-class FlaxLlamaForCausalLM(FlaxLlamaPreTrainedModel):
+class FlaxLlamaForCausalLM(CausalLMGeneration, FlaxLlamaPreTrainedModel):
     """LLaMA with a language-modelling head ``lm_head`` (tied to ``model.embed_tokens`` when configured)."""
 
     tied_weights = {"lm_head.weight": "model.embed_tokens.weight"}

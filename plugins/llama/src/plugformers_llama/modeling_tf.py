@@ -20,6 +20,7 @@ from plugformers.outputs import (
     SequenceClassifierOutputWithPast,
     TokenClassifierOutput,
 )
+from plugformers_sdk.generation import CausalLMGeneration, cached_length
 from plugformers_sdk.tf import (
     CanonicalLayer,
     Dropout,
@@ -49,9 +50,6 @@ def positions_from_mask(attention_mask, length, past_length):
     positions = tf.where(mask == 0, tf.ones_like(positions), positions)
     return positions[:, tf.shape(positions)[1] - length:]
 
-
-def _past_length(past_key_values):
-    return 0 if not past_key_values else tf.shape(past_key_values[0][0])[2]
 
 
 class TFLlamaDecoderLayer(CanonicalLayer):
@@ -90,13 +88,6 @@ class TFLlamaPreTrainedModel(PreTrainedModel):
         base = getattr(self, type(self).base_model_prefix, self)
         return base.embed_tokens
 
-    def prepare_inputs_for_generation(self, input_ids, past_key_values=None, attention_mask=None, **kwargs) -> dict:
-        """The call arguments of one decoding step: only the tokens not yet in the cache."""
-        inputs = {"input_ids": input_ids[:, _past_length(past_key_values):], "past_key_values": past_key_values,
-                  "attention_mask": attention_mask, "use_cache": True}
-        inputs.update(kwargs)
-        return inputs
-
 
 class TFLlamaModel(TFLlamaPreTrainedModel):
     """Token embeddings, the decoder layers and a final RMSNorm; returns the last hidden states."""
@@ -128,7 +119,7 @@ class TFLlamaModel(TFLlamaPreTrainedModel):
         if past_key_values is not None and len(past_key_values) != len(self.layers):
             raise ValueError(f"past_key_values has {len(past_key_values)} layers, the model {len(self.layers)}")
         batch_size, length = tf.shape(inputs_embeds)[0], tf.shape(inputs_embeds)[1]
-        past_length = _past_length(past_key_values)
+        past_length = cached_length(past_key_values)
         if position_ids is None:
             position_ids = positions_from_mask(attention_mask, length, past_length)
         mask = make_attention_mask(attention_mask, batch_size=batch_size, query_length=length,
@@ -154,7 +145,7 @@ class TFLlamaModel(TFLlamaPreTrainedModel):
         return output if return_dict else output.to_tuple()
 
 
-class TFLlamaForCausalLM(TFLlamaPreTrainedModel):
+class TFLlamaForCausalLM(CausalLMGeneration, TFLlamaPreTrainedModel):
     """LLaMA with a language-modelling head (``model.embed_tokens.attend`` when tied)."""
 
     tied_weights = {"lm_head.weight": "model.embed_tokens.weight"}

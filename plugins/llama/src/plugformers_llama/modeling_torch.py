@@ -23,6 +23,7 @@ from plugformers.outputs import (
     SequenceClassifierOutputWithPast,
     TokenClassifierOutput,
 )
+from plugformers_sdk.generation import CausalLMGeneration
 from plugformers_sdk.torch import (
     Dropout,
     Embedding,
@@ -145,7 +146,7 @@ class LlamaModel(LlamaPreTrainedModel):
         return output if return_dict else output.to_tuple()
 
 
-class LlamaForCausalLM(LlamaPreTrainedModel):
+class LlamaForCausalLM(CausalLMGeneration, LlamaPreTrainedModel):
     """LLaMA with a language-modelling head (tied to the token embeddings when configured)."""
 
     tied_weights = {"lm_head.weight": "model.embed_tokens.weight"}

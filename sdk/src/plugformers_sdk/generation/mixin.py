@@ -115,6 +115,33 @@ def _host_array(value: Any, name: str) -> np.ndarray:
     return array.astype(np.int64)
 
 
+def cached_length(past_key_values: Any) -> Any:
+    """How many positions a tuple KV cache (per layer ``(key, value)``, keys [b, heads, t, d])
+    already holds; 0 without one. TensorFlow gets its dynamic length (what a traced graph needs),
+    the other frameworks the static one."""
+    if not past_key_values:
+        return 0
+    key = past_key_values[0][0]
+    if type(key).__module__.startswith("tensorflow"):
+        import tensorflow as tf
+
+        return tf.shape(key)[2]
+    return key.shape[2]
+
+
+class CausalLMGeneration:
+    """Mixed into a causal language-model head: Transformers' ``prepare_inputs_for_generation``,
+    whose presence is what ``can_generate()`` looks for."""
+
+    def prepare_inputs_for_generation(self, input_ids, past_key_values=None, attention_mask=None, **kwargs) -> dict:
+        """The call arguments of one decoding step: only the tokens not yet in the cache (the
+        positions follow from ``attention_mask``, which covers past and current tokens)."""
+        inputs = {"input_ids": input_ids[:, cached_length(past_key_values):], "past_key_values": past_key_values,
+                  "attention_mask": attention_mask, "use_cache": True}
+        inputs.update(kwargs)
+        return inputs
+
+
 class GenerationMixin:
     """Adds ``generate`` to a model whose forward returns next-token ``logits`` and accepts
     ``past_key_values`` / ``attention_mask`` / ``position_ids`` / ``use_cache`` like Transformers'."""
