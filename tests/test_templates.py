@@ -145,7 +145,7 @@ def test_pytorch_plugin_passes_the_kit_and_its_own_tests(rendered, tmp_path):
     tf_cases = {t: o for t, o in outcomes.items() if "-tf]" in t}
     assert tf_cases and all("registers no TensorFlow class" in o for o in tf_cases.values()), tf_cases
     assert passed(outcomes, "test_config_round_trip")
-    assert len(passed(outcomes, "test_plugin::")) == 4, outcomes
+    assert len(passed(outcomes, "test_plugin::")) == 2 and passed(outcomes, "::test_registration"), outcomes
     if _installed("sentencepiece", "tokenizers"):
         tokenization = {t: o for t, o in outcomes.items() if t.startswith("test_tokenization::")}
         assert len(tokenization) >= 8 and all(o == "passed" for o in tokenization.values()), tokenization
@@ -174,8 +174,8 @@ def test_registration_and_tokenizer_tests_of_the_other_options(rendered, tmp_pat
     and tokenizer tests (the kit is what the two tests above run)."""
     for name in ("acme_bpe", "acme_bare"):
         outcomes = run_plugin_tests(rendered.plugins[name], rendered.env, tmp_path / f"{name}.xml",
-                                    "-m", "not conformance")
-        assert len(passed(outcomes, "test_plugin::")) == 4, outcomes
+                                    "-k", "not Conformance or test_registration")  # the kit: registration only
+        assert len(passed(outcomes, "test_plugin::")) == 2 and passed(outcomes, "::test_registration"), outcomes
         if name == "acme_bpe" and _installed("tokenizers"):
             assert passed(outcomes, "test_slow_tokenizer_matches_the_algorithm_by_hand"), outcomes
             assert len(passed(outcomes, "test_slow_and_fast_agree")) == 5, outcomes
@@ -208,7 +208,7 @@ def test_like_copy_is_discovered_listed_and_passes_the_kit(like_bert, tmp_path):
     table = run([str(BIN / "plugformers"), "list"], env=like_bert.env).stdout
     assert any(line.split()[:2] == ["acme_lm", "plugformers-acme-lm"] for line in table.splitlines()), table
     outcomes = run_plugin_tests(like_bert.plugin, like_bert.env, tmp_path / "pt.xml", "--conformance-frameworks=pt")
-    assert len(passed(outcomes, "test_plugin::")) == 4, outcomes
+    assert len(passed(outcomes, "test_plugin::")) == 2 and passed(outcomes, "::test_registration"), outcomes
     for head in BERT_HEADS:
         assert passed(outcomes, f"test_save_load_round_trip[{head}-pt]"), (head, outcomes)
         assert passed(outcomes, f"test_padding_invariance[{head}-pt]"), (head, outcomes)

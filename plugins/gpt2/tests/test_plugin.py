@@ -1,5 +1,6 @@
 """Registration: GPT-2 is discovered through its entry point with every head in every framework and
-both tokenizers, without importing a framework; the Auto classes and ``plugformers list`` find it."""
+both tokenizers; the Auto classes and ``plugformers list`` find it. That every registered class exists
+and discovery imports no framework is the conformance kit's ``test_registration``."""
 
 from __future__ import annotations
 
@@ -23,26 +24,6 @@ def test_registered_with_every_head_and_framework():
     assert record.config == "plugformers_gpt2.configuration:GPT2Config"
     assert record.tokenizers == {"slow": "plugformers_gpt2.tokenization:GPT2Tokenizer",
                                  "fast": "plugformers_gpt2.tokenization_fast:GPT2TokenizerFast"}
-
-
-def test_registered_paths_exist_without_importing_them():
-    import importlib.util
-
-    record = get_registry().architecture("gpt2")
-    paths = [record.config, *record.tokenizers.values()]
-    paths += [p for heads in record.models.values() for p in heads.values()]
-    for path in paths:
-        module, _, name = path.partition(":")
-        spec = importlib.util.find_spec(module)
-        assert spec is not None and spec.origin, path
-        assert f"class {name}(" in Path(spec.origin).read_text(), path
-
-
-def test_plugin_module_imports_no_framework():
-    code = ("import sys, plugformers_gpt2.plugin, plugformers_gpt2.configuration;"
-            "print(sorted(m for m in ('torch', 'tensorflow', 'jax', 'flax', 'tokenizers') if m in sys.modules))")
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert result.stdout.strip() == "[]"
 
 
 def test_auto_classes_resolve_a_saved_checkpoint(tmp_path):

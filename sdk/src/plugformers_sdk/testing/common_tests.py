@@ -8,8 +8,11 @@ are skips with a reason; nothing returns silently.
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +26,7 @@ from .padding import pad_batch, padding_lengths, row_of_padded, single_row
 
 #: Names used in ``skip_tests`` / ``tolerances`` keys (the test method names without ``test_``).
 TEST_NAMES = (
-    "config_round_trip", "save_load_round_trip", "canonical_names", "cross_framework_equivalence",
+    "registration", "config_round_trip", "save_load_round_trip", "canonical_names", "cross_framework_equivalence",
     "padding_invariance", "transformers_parity", "oracle_references", "cache_equivalence", "generation_cache",
 )
 
@@ -47,6 +50,34 @@ def _report_problems(report: Any) -> list[str]:
 
 class ConformanceTests:
     """The inherited test methods (declarations and helpers live on ``ModelTester``)."""
+
+    # -- registration --------------------------------------------------------------------------
+    def test_registration(self, conformance):
+        """(Installed plugins) every class path the plugin registers names a class its module
+        defines, found without importing anything; importing the plugin module and the config
+        module imports no framework (discovery stays light)."""
+        if reason := self.skip_reason("registration"):
+            pytest.skip(f"opted out by {type(self).__name__}.skip_tests: {reason}")
+        if self.architecture is not None:
+            pytest.skip(f"{type(self).__name__} declares its classes (architecture=): no registered plugin to check")
+        from plugformers.plugin_loading import discover_candidates
+        from plugformers.registry import get_registry
+
+        record = get_registry().architecture(self.model_type)
+        plugin_module = next(c.module for c in discover_candidates() if c.name == record.plugin).partition(":")[0]
+        paths = [record.config, *record.tokenizers.values()]
+        paths += [path for heads in record.models.values() for path in heads.values()]
+        for path in paths:
+            module, _, name = path.partition(":")
+            spec = importlib.util.find_spec(module)
+            assert spec is not None and spec.origin, f"{path}: module not found"
+            assert f"class {name}(" in Path(spec.origin).read_text(encoding="utf-8"), f"{path}: no class {name}"
+        config_module = record.config.partition(":")[0]
+        code = (f"import sys, {plugin_module}, {config_module}; print(sorted(m for m in "
+                "('torch', 'tensorflow', 'jax', 'flax', 'tokenizers') if m in sys.modules))")
+        result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+        assert result.returncode == 0, result.stderr[-2000:]
+        assert result.stdout.strip() == "[]", f"importing {plugin_module} imported {result.stdout.strip()}"
 
     # -- config --------------------------------------------------------------------------------
     def test_config_round_trip(self, conformance, tmp_path):
