@@ -21,7 +21,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from measure import Row, median_of, run_python
+from measure import TOKENS_PER_SECOND, Row, median_of, run_python
 
 ROOT = Path(__file__).resolve().parents[2]
 ORACLE_PYTHON = ROOT / ".venv-oracle" / "bin" / "python"
@@ -43,16 +43,7 @@ import numpy as np
 directory, new_tokens, prompt, repeats = {directory!r}, {new_tokens}, {prompt}, {repeats}
 ids = np.random.default_rng(0).integers(0, 50257, size=(1, prompt))
 
-def tokens_per_second(generate, runs):
-    speeds = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        out = generate()
-        elapsed = time.perf_counter() - start
-        assert np.asarray(out).shape == (1, prompt + new_tokens), np.asarray(out).shape
-        speeds.append(new_tokens / elapsed)
-    return speeds
-"""
+""" + TOKENS_PER_SECOND
 
 TORCH = COMMON + """
 import torch, transformers
@@ -69,8 +60,8 @@ same = run_ours().tolist() == run_theirs().tolist()  # warm-up, and are the toke
 run_ours(), run_theirs()  # a second warm-up round: the first runs of a process are slower
 ours_speeds, their_speeds = [], []
 for _ in range(repeats):  # alternate, so both see the same machine load
-    ours_speeds += tokens_per_second(run_ours, 1)
-    their_speeds += tokens_per_second(run_theirs, 1)
+    ours_speeds += tokens_per_second(run_ours, 1, prompt)
+    their_speeds += tokens_per_second(run_theirs, 1, prompt)
 print(json.dumps({{"ours": ours_speeds, "theirs": their_speeds, "same": same}}))
 """
 
@@ -84,7 +75,7 @@ while True:  # warm-up: compiles the prompt step (Flax), then the decode step, a
         break
     budget *= 2
 compile_s = time.perf_counter() - start
-speeds = tokens_per_second(lambda: model.generate(ids, max_new_tokens=new_tokens), repeats)
+speeds = tokens_per_second(lambda: model.generate(ids, max_new_tokens=new_tokens), repeats, prompt)
 print(json.dumps({{"ours": speeds, "compile_s": compile_s}}))
 """
 
@@ -95,7 +86,7 @@ import tensorflow as tf, transformers
 model = transformers.TFGPT2LMHeadModel.from_pretrained(directory, from_pt=True)
 tensor = tf.constant(ids, dtype=tf.int32)
 model.generate(tensor, max_new_tokens=2, do_sample=False)  # warm-up (eager)
-speeds = tokens_per_second(lambda: model.generate(tensor, max_new_tokens=new_tokens, do_sample=False), {their_repeats})
+speeds = tokens_per_second(lambda: model.generate(tensor, max_new_tokens=new_tokens, do_sample=False), {their_repeats}, prompt)
 print(json.dumps({{"theirs": speeds}}))
 """
 
@@ -110,7 +101,7 @@ generate = jax.jit(lambda params, tensor: model.generate(
 def run():
     return generate(model.params, tensor).block_until_ready()
 run()  # warm-up: compiles the whole decode loop for this length
-speeds = tokens_per_second(run, {their_repeats})
+speeds = tokens_per_second(run, {their_repeats}, prompt)
 print(json.dumps({{"theirs": speeds}}))
 """
 

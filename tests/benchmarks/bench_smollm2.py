@@ -26,7 +26,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from measure import Row, median_of, run_python
+from measure import TOKENS_PER_SECOND, Row, median_of, run_python
 
 ROOT = Path(__file__).resolve().parents[2]
 ORACLE_PYTHON = ROOT / ".venv-oracle" / "bin" / "python"
@@ -39,16 +39,7 @@ import json, time
 import numpy as np
 new_tokens, repeats = {new_tokens}, {repeats}
 
-def tokens_per_second(generate, runs, prompt):
-    speeds = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        out = generate()
-        elapsed = time.perf_counter() - start
-        assert np.asarray(out).shape == (1, prompt + new_tokens), np.asarray(out).shape
-        speeds.append(new_tokens / elapsed)
-    return speeds
-"""
+""" + TOKENS_PER_SECOND
 
 TORCH = COMMON + """
 import torch, transformers

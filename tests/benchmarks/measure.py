@@ -9,6 +9,21 @@ import subprocess
 import sys
 from dataclasses import asdict, dataclass
 
+# Pasted into the decode benchmarks' scripts (they run in fresh processes, some in the oracle
+# environment): tokens per second of ``runs`` calls of ``generate``, each checked to have added
+# exactly ``new_tokens`` (a global of the script) to a ``prompt``-token prompt.
+TOKENS_PER_SECOND = """
+def tokens_per_second(generate, runs, prompt):
+    speeds = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        out = generate()
+        elapsed = time.perf_counter() - start
+        assert np.asarray(out).shape == (1, prompt + new_tokens), np.asarray(out).shape
+        speeds.append(new_tokens / elapsed)
+    return speeds
+"""
+
 
 @dataclass
 class Row:
