@@ -17,7 +17,7 @@ from plugformers.errors import ConfigError
 
 from .canonical import CanonicalLayer
 from .framework import keras, tf
-from .layers import Linear
+from .layers import Dropout, Linear
 from .rotary import apply_rotary_pos_emb
 
 _LOW_PRECISION = (tf.bfloat16, tf.float16)
@@ -120,7 +120,7 @@ class MultiHeadAttention(CanonicalLayer):
         setattr(self, k, Linear(kv_input_size, self.num_key_value_heads * self.head_dim, bias=bias))
         setattr(self, v, Linear(kv_input_size, self.num_key_value_heads * self.head_dim, bias=bias))
         setattr(self, o, Linear(self.num_heads * self.head_dim, hidden_size, bias=output_bias))
-        self.seed_generator = keras.random.SeedGenerator() if self.dropout > 0.0 else None
+        self.attention_dropout = Dropout(self.dropout)  # holds the model's seed generator, untracked here
         self.built = True
 
     def _heads(self, x, heads):
@@ -150,7 +150,7 @@ class MultiHeadAttention(CanonicalLayer):
                 value = tf.concat([tf.cast(past_key_value[1], value.dtype), value], axis=2)
         present = (key, value) if use_cache else None
         attended = scaled_dot_product_attention(query, key, value, attention_mask, dropout_p=self.dropout,
-                                                training=bool(training), seed=self.seed_generator)  # Keras passes a Python bool
+                                                training=bool(training), seed=self.attention_dropout.seed_generator)  # Keras passes a Python bool
         shape = tf.shape(attended)
         attended = tf.reshape(tf.transpose(attended, (0, 2, 1, 3)),
                               tf.stack([shape[0], shape[2], self.num_heads * self.head_dim]))

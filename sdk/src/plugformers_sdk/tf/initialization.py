@@ -31,6 +31,8 @@ class BuildState:
     initializer_range: float = 0.02
     seed: int | None = None
     draws: int = field(default=0)
+    dropout_seeds: Any = None
+    models_building: int = 0
 
     def next_seed(self) -> int | None:
         if self.seed is None:
@@ -74,6 +76,21 @@ def normal_initializer() -> Any:
     if state.loading:
         return "zeros"
     return keras.initializers.RandomNormal(stddev=state.initializer_range, seed=state.next_seed())
+
+
+def dropout_seed_generator() -> Any:
+    """The ``keras.random.SeedGenerator`` a dropout layer draws its masks from.
+
+    The dropout layers of one model built in a :func:`build_scope` share one generator, as a Flax
+    model's dropout layers share its rng stream: each generator is a variable, and creating one
+    per layer cost ~1 ms each, a sixth of loading GPT-2 small. Outside a scope: a new generator.
+    """
+    state = _STATE.get()
+    if state is None:
+        return keras.random.SeedGenerator()
+    if state.dropout_seeds is None:
+        state.dropout_seeds = keras.random.SeedGenerator(state.seed)
+    return state.dropout_seeds
 
 
 def zeros_initializer() -> Any:

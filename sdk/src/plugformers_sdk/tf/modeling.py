@@ -20,6 +20,7 @@ Keras reserves ``layers`` on models; an architecture may still name an attribute
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import logging
 import os
@@ -286,15 +287,22 @@ class PreTrainedModel(InternalLossTraining, TFGenerationMixin, keras.Model):
 def _scoped_init(init: Callable) -> Callable:
     """Run a model's ``__init__`` inside a build scope taking ``initializer_range`` from its config,
     unless a scope is already open (``from_config`` / ``from_pretrained``, or an outer model), and
-    mark the model built."""
+    mark the model built. The outermost model tracks its dropout layers' shared seed generator
+    (they are not Keras layers), so the generator's state is one of ``model.variables`` once."""
 
     @functools.wraps(init)
     def __init__(self, config, *args, **kwargs):
-        if current_build_state() is not None:
-            init(self, config, *args, **kwargs)
-        else:
-            with build_scope(initializer_range=getattr(config, "initializer_range", 0.02)):
+        with contextlib.ExitStack() as scope:
+            if current_build_state() is None:
+                scope.enter_context(build_scope(initializer_range=getattr(config, "initializer_range", 0.02)))
+            state = current_build_state()
+            state.models_building += 1
+            try:
                 init(self, config, *args, **kwargs)
+            finally:
+                state.models_building -= 1
+        if state.models_building == 0 and state.dropout_seeds is not None:
+            self._dropout_seed_generator = state.dropout_seeds
         self.built = True  # every variable exists now: Keras need not build on the first call
 
     __init__._plugformers_scoped = True
