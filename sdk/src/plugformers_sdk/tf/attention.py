@@ -120,7 +120,7 @@ class MultiHeadAttention(CanonicalLayer):
         setattr(self, k, Linear(kv_input_size, self.num_key_value_heads * self.head_dim, bias=bias))
         setattr(self, v, Linear(kv_input_size, self.num_key_value_heads * self.head_dim, bias=bias))
         setattr(self, o, Linear(self.num_heads * self.head_dim, hidden_size, bias=output_bias))
-        self.attention_dropout = Dropout(self.dropout)  # holds the model's seed generator, untracked here
+        self.attention_dropout = Dropout(self.dropout)  # the model's seed generator, tracked by the model
         self.built = True
 
     def _heads(self, x, heads):
@@ -149,8 +149,9 @@ class MultiHeadAttention(CanonicalLayer):
                 key = tf.concat([tf.cast(past_key_value[0], key.dtype), key], axis=2)
                 value = tf.concat([tf.cast(past_key_value[1], value.dtype), value], axis=2)
         present = (key, value) if use_cache else None
+        seed = self.attention_dropout.seed_generator
         attended = scaled_dot_product_attention(query, key, value, attention_mask, dropout_p=self.dropout,
-                                                training=bool(training), seed=self.attention_dropout.seed_generator)  # Keras passes a Python bool
+                                                training=bool(training), seed=seed)  # Keras passes a Python bool
         shape = tf.shape(attended)
         attended = tf.reshape(tf.transpose(attended, (0, 2, 1, 3)),
                               tf.stack([shape[0], shape[2], self.num_heads * self.head_dim]))
