@@ -5,7 +5,8 @@ in the oracle environment (``PLUGFORMERS_ORACLE_PYTHON``, default ``.venv-oracle
 ``.nox/oracle/bin/python``). Ours runs compiled (XLA: ``tf.function(jit_compile=True)``,
 ``nnx.jit``); theirs is timed as its models run by default (``model(...)``: eager TensorFlow,
 un-jitted Flax; the issue's reference figures) and, in the note, compiled the same way as ours.
-Each in its own fresh process, median of runs after warm-up.
+Our Flax is also timed with jax 0.10's YNNPACK fusions turned off (see ``NO_YNN_FUSIONS``). Each
+in its own fresh process, median of runs after warm-up.
 """
 
 from __future__ import annotations
@@ -109,14 +110,19 @@ def oracle_python() -> str | None:
     return None
 
 
-def measure(side: str, framework: str, path: str) -> float | None:
+# jax 0.10's XLA CPU fuses dots with their neighbours into YNNPACK graphs, which on this model is
+# slower than jax 0.9's separate dots; this empty fusion list turns those fusions off.
+NO_YNN_FUSIONS = {"XLA_FLAGS": "--xla_cpu_experimental_ynn_fusion_type="}
+
+
+def measure(side: str, framework: str, path: str, env: dict | None = None) -> float | None:
     code = COMMON.format(repeats=REPEATS) + CODE[(side, framework)].format(path=path) + FOOTER
     python = None
     if side.startswith("theirs") and framework != "pt":
         python = oracle_python()
         if python is None:
             return None
-    return run_python(code, **({"python": python} if python else {}))["s"]
+    return run_python(code, env=env, **({"python": python} if python else {}))["s"]
 
 
 def run() -> list[Row]:
@@ -128,6 +134,10 @@ def run() -> list[Row]:
         ours = measure("ours", framework, path)
         theirs_xla = measure("theirs-xla", framework, path)
         xla_note = f"; {ours / theirs_xla:.2f}× theirs compiled the same way ({theirs_xla:.3g} s)" if theirs_xla else ""
+        if framework == "flax":
+            plain = measure("ours", framework, path, env=NO_YNN_FUSIONS)
+            xla_note += (f"; with XLA_FLAGS={NO_YNN_FUSIONS['XLA_FLAGS']} (jax 0.10's YNNPACK fusions off) "
+                         f"{plain:.3g} s, {plain / ours_pt:.2f}× our PyTorch")
         rows.append(Row("MiniLM forward 32×128", f"{label} vs Transformers 4.57.6", ours,
                         measure("theirs", framework, path), "s", "≤ 0.6×",
                         f"ours compiled (XLA), theirs as called by default; {ours / ours_pt:.2f}× our PyTorch "
