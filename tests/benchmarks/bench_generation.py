@@ -21,7 +21,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from measure import TOKENS_PER_SECOND, Row, median_of, run_python
+from measure import TOKENS_PER_SECOND, Row, compiled_decode_row, median_of, report, run_python
 
 ROOT = Path(__file__).resolve().parents[2]
 ORACLE_PYTHON = ROOT / ".venv-oracle" / "bin" / "python"
@@ -116,10 +116,6 @@ COMPILED = {
 def run(repeats: int = 5, their_repeats: int = 5, frameworks: tuple[str, ...] = ("pt", "tf", "flax")) -> list[Row]:
     rows: list[Row] = []
 
-    def add(row: Row) -> None:  # progress on stderr: a long run keeps what it measured
-        rows.append(row)
-        print(json.dumps(row.as_dict()), file=sys.stderr, flush=True)
-
     case = f"greedy, GPT-2 small shape (124M, random), {PROMPT}-token prompt + {NEW_TOKENS} new"
     with tempfile.TemporaryDirectory() as tmp:
         directory = str(Path(tmp) / "gpt2-small-random")
@@ -129,10 +125,10 @@ def run(repeats: int = 5, their_repeats: int = 5, frameworks: tuple[str, ...] = 
         pt = run_python(TORCH.format(**fields), timeout=1800)
         ours_pt = median_of(pt["ours"])
         if "pt" in frameworks:
-            add(Row("generation", f"PyTorch {case}", ours_pt, median_of(pt["theirs"]), "tokens/s",
-                            "≥ 1.4× Transformers",
-                            f"theirs: Transformers 5.23; median of {repeats} alternating runs; "
-                            f"{'same tokens' if pt['same'] else 'TOKENS DIFFER'}"))
+            report(rows, Row("generation", f"PyTorch {case}", ours_pt, median_of(pt["theirs"]), "tokens/s",
+                             "≥ 1.4× Transformers",
+                             f"theirs: Transformers 5.23; median of {repeats} alternating runs; "
+                             f"{'same tokens' if pt['same'] else 'TOKENS DIFFER'}"))
         for framework, (label, imports, cls, theirs_code) in COMPILED.items():
             if framework not in frameworks:
                 continue
@@ -142,10 +138,7 @@ def run(repeats: int = 5, their_repeats: int = 5, frameworks: tuple[str, ...] = 
                 theirs = median_of(run_python(theirs_code.format(**fields), python=str(ORACLE_PYTHON),
                                               timeout=1800)["theirs"])
                 note = f"theirs: Transformers 4.57.6 (median of {their_repeats} runs)"
-            speed = median_of(ours["ours"])
-            add(Row("generation", f"{label} {case}", speed, theirs, "tokens/s", "≥ 0.75× our PyTorch",
-                            f"{speed / ours_pt:.2f}× our PyTorch ({ours_pt:.1f}/s); compile {ours['compile_s']:.0f} s "
-                            f"(warm-up); median of {repeats}; {note}"))
+            report(rows, compiled_decode_row(f"{label} {case}", ours, theirs, ours_pt, repeats, note))
     return rows
 
 

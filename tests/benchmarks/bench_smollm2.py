@@ -26,7 +26,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from measure import TOKENS_PER_SECOND, Row, median_of, run_python
+from measure import TOKENS_PER_SECOND, Row, compiled_decode_row, median_of, report, run_python
 
 ROOT = Path(__file__).resolve().parents[2]
 ORACLE_PYTHON = ROOT / ".venv-oracle" / "bin" / "python"
@@ -136,10 +136,6 @@ def run(repeats: int = 5, their_repeats: int = 5, frameworks: tuple[str, ...] = 
         new_tokens: int = NEW_TOKENS) -> list[Row]:
     rows: list[Row] = []
 
-    def add(row: Row) -> None:  # progress on stderr: a long run keeps what it measured
-        rows.append(row)
-        print(json.dumps(row.as_dict()), file=sys.stderr, flush=True)
-
     path = gguf_path()
     fields = dict(directory=str(path.parent), name=path.name, new_tokens=new_tokens, repeats=repeats,
                   their_repeats=their_repeats)
@@ -151,10 +147,10 @@ def run(repeats: int = 5, their_repeats: int = 5, frameworks: tuple[str, ...] = 
         ours_pt = median_of(pt["ours"])
         case = f"greedy, SmolLM2-135M-Instruct Q4_1 GGUF, {len(pt['ids'])}-token chat prompt + {new_tokens} new"
         if "pt" in frameworks:
-            add(Row("generation", f"PyTorch {case}", ours_pt, median_of(pt["theirs"]), "tokens/s",
-                    "higher is better",
-                    f"theirs: Transformers 5.23 (same GGUF); median of {repeats} alternating runs; "
-                    f"{'same tokens' if pt['same'] else 'TOKENS DIFFER'}"))
+            report(rows, Row("generation", f"PyTorch {case}", ours_pt, median_of(pt["theirs"]), "tokens/s",
+                             "higher is better",
+                             f"theirs: Transformers 5.23 (same GGUF); median of {repeats} alternating runs; "
+                             f"{'same tokens' if pt['same'] else 'TOKENS DIFFER'}"))
         for framework, label in COMPILED.items():
             if framework not in frameworks:
                 continue
@@ -170,10 +166,7 @@ def run(repeats: int = 5, their_repeats: int = 5, frameworks: tuple[str, ...] = 
                 theirs = median_of(measured["theirs"])
                 note = (f"theirs: Transformers 4.57.6 on our dequantised weights (median of {their_repeats} runs, "
                         f"compile {measured['compile_s']:.0f} s)")
-            speed = median_of(ours["ours"])
-            add(Row("generation", f"{label} {case}", speed, theirs, "tokens/s", "≥ 0.75× our PyTorch",
-                    f"{speed / ours_pt:.2f}× our PyTorch ({ours_pt:.1f}/s); compile {ours['compile_s']:.0f} s "
-                    f"(warm-up); median of {repeats}; {note}"))
+            report(rows, compiled_decode_row(f"{label} {case}", ours, theirs, ours_pt, repeats, note))
     return rows
 
 

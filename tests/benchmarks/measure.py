@@ -59,3 +59,18 @@ def run_python(code: str, *, python: str = sys.executable, env: dict | None = No
 
 def median_of(values: list[float]) -> float:
     return statistics.median(values)
+
+
+def report(rows: list[Row], row: Row) -> None:
+    """Append ``row`` and print it on stderr at once: a long run keeps what it measured."""
+    rows.append(row)
+    print(json.dumps(row.as_dict()), file=sys.stderr, flush=True)
+
+
+def compiled_decode_row(case: str, ours: dict, theirs: float | None, ours_pt: float, repeats: int, note: str) -> Row:
+    """A TensorFlow/Flax decoding row: ``ours`` is the script's result (``ours`` speeds and
+    ``compile_s``), compared with Transformers 4.57.6 and with our PyTorch speed ``ours_pt``."""
+    speed = median_of(ours["ours"])
+    return Row("generation", case, speed, theirs, "tokens/s", "≥ 0.75× our PyTorch",
+               f"{speed / ours_pt:.2f}× our PyTorch ({ours_pt:.1f}/s); compile {ours['compile_s']:.0f} s "
+               f"(warm-up); median of {repeats}; {note}")

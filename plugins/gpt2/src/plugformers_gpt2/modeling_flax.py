@@ -125,7 +125,6 @@ def position_ids_from_mask(attention_mask: jax.Array, query_length: int) -> jax.
     return positions[:, positions.shape[1] - query_length:]
 
 
-
 class FlaxGPT2PreTrainedModel(PreTrainedModel):
     """Shared by every GPT-2 model: config class, base-model prefix, ignored legacy tensors."""
 

@@ -124,7 +124,6 @@ def position_ids_from_mask(attention_mask, query_length):
     return positions[:, tf.shape(positions)[1] - query_length:]
 
 
-
 class TFGPT2PreTrainedModel(PreTrainedModel):
     """Shared by every GPT-2 model: config class, base-model prefix, ignored legacy tensors."""
 

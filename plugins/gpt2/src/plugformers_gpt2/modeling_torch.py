@@ -132,7 +132,6 @@ def position_ids_from_mask(attention_mask: torch.Tensor, query_length: int) -> t
     return positions[:, positions.shape[1] - query_length:]
 
 
-
 class GPT2PreTrainedModel(PreTrainedModel):
     """Shared by every GPT-2 model: config class, base-model prefix, ignored legacy tensors, init."""
 

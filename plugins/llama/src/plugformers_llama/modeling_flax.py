@@ -51,7 +51,6 @@ def positions_from_mask(attention_mask, length: int, past_length: int):
     return positions[:, positions.shape[1] - length:]
 
 
-
 class FlaxLlamaDecoderLayer(nnx.Module):
     """Pre-norm block: ``x + attn(norm(x))``, then ``x + mlp(norm(x))``."""
 

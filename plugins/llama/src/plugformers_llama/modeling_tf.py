@@ -51,7 +51,6 @@ def positions_from_mask(attention_mask, length, past_length):
     return positions[:, tf.shape(positions)[1] - length:]
 
 
-
 class TFLlamaDecoderLayer(CanonicalLayer):
     """Pre-norm block: ``x + attn(norm(x))``, then ``x + mlp(norm(x))``."""
 
